@@ -1,0 +1,42 @@
+# One command to run the stack, one to run every check.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint types layers pytest bench clean-local
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the API and admin on :8000, a Celery worker and beat, demo data (embedded servers
+## when DATABASE_URL / REDIS_URL are unset).
+run: $(STAMP)
+	$(PY) -m config.stack
+
+## make test: lint, types, layering, then the whole pytest suite.
+test: lint types layers pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: $(STAMP)
+	$(VENV)/bin/mypy .
+
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/ledger.py
+
+clean-local:
+	rm -rf .local

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from config.health import healthz
+from config.views import api_root
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("v1/", api_root, name="api-root"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,29 @@
+"""Typed domain errors with stable codes, shared by every app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """An expected failure: a stable ``code``, a human message and machine-readable details."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidInput(DomainError):
+    """Input that can never be valid (a malformed amount, an unknown currency, ...)."""
+
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"

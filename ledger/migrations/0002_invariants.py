@@ -1,0 +1,11 @@
+from pathlib import Path
+
+from django.db import migrations
+
+SQL = (Path(__file__).resolve().parent.parent / "sql" / "invariants.sql").read_text()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0001_initial")]
+
+    operations = [migrations.RunSQL(SQL)]

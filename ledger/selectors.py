@@ -1,0 +1,543 @@
+"""The ledger's read path: balances, statements, trial balances, the journal and verification.
+
+Balances are stored on the normal side of their account (``ledger.money.normal_sign``): a
+positive asset balance is a net debit, a positive liability balance a net credit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from ledger.models import Account, Book, Entry, Posting
+from ledger.money import from_minor, normal_sign
+from ledger.types import AccountInfo, BookInfo, EntryInfo, PostingInfo, Side
+
+_SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
+
+
+# --- single objects ----------------------------------------------------------------------------
+
+
+def _book_info(book: Book) -> BookInfo:
+    return BookInfo(id=book.pk, code=book.code, name=book.name, closed_through=book.closed_through)
+
+
+def book_get(*, book_id: int | None = None, code: str | None = None) -> BookInfo | None:
+    query = (
+        Book.objects.filter(pk=book_id) if book_id is not None else Book.objects.filter(code=code)
+    )
+    book = query.first()
+    return None if book is None else _book_info(book)
+
+
+def book_list() -> list[BookInfo]:
+    return [_book_info(book) for book in Book.objects.order_by("id")]
+
+
+def _account_info(account: Account) -> AccountInfo:
+    currency = account.currency
+    return AccountInfo(
+        id=account.pk,
+        book_id=account.book_id,
+        code=account.code,
+        name=account.name,
+        currency=currency,
+        type=account.type,
+        floor=None if account.floor_minor is None else from_minor(account.floor_minor, currency),
+        balance=from_minor(account.balance_minor, currency),
+        version=account.version,
+    )
+
+
+def account_get(
+    *,
+    account_id: int | None = None,
+    book_id: int | None = None,
+    code: str | None = None,
+    currency: str | None = None,
+) -> AccountInfo | None:
+    if account_id is not None:
+        account = Account.objects.filter(pk=account_id).first()
+    else:
+        account = Account.objects.filter(book_id=book_id, code=code, currency=currency).first()
+    return None if account is None else _account_info(account)
+
+
+def account_list(*, book_id: int, currency: str | None = None) -> list[AccountInfo]:
+    query = Account.objects.filter(book_id=book_id).order_by("code", "currency")
+    if currency:
+        query = query.filter(currency=currency)
+    return [_account_info(account) for account in query]
+
+
+def _posting_info(posting: Posting) -> PostingInfo:
+    currency = posting.currency
+    return PostingInfo(
+        id=posting.pk,
+        account_id=posting.account_id,
+        currency=currency,
+        side=_SIDE[posting.direction],
+        amount=from_minor(posting.amount_minor, currency),
+        balance_after=from_minor(posting.balance_after_minor, currency),
+        version_after=posting.version_after,
+    )
+
+
+def _entry_info(entry: Entry) -> EntryInfo:
+    return EntryInfo(
+        id=entry.pk,
+        book_id=entry.book_id,
+        kind=entry.kind,
+        memo=entry.memo,
+        effective_date=entry.effective_date,
+        recorded_at=entry.recorded_at,
+        idempotency_key=entry.idempotency_key,
+        reverses_id=entry.reverses_id,
+        metadata=entry.metadata,
+        refs=entry.refs,
+        postings=tuple(_posting_info(p) for p in entry.postings.order_by("id")),
+    )
+
+
+def entry_get(
+    *, entry_id: int | None = None, reversed_by_of: int | None = None
+) -> EntryInfo | None:
+    """An entry by id, or (``reversed_by_of``) the entry that reverses the given one."""
+    if entry_id is not None:
+        entry = Entry.objects.filter(pk=entry_id).first()
+    else:
+        entry = Entry.objects.filter(reverses_id=reversed_by_of).first()
+    return None if entry is None else _entry_info(entry)
+
+
+def entry_get_by_key(*, book_id: int, idempotency_key: str) -> EntryInfo | None:
+    entry = Entry.objects.filter(book_id=book_id, idempotency_key=idempotency_key).first()
+    return None if entry is None else _entry_info(entry)
+
+
+# --- balances ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: int
+    currency: str
+    amount: Decimal
+    version: int
+
+
+def account_balance(*, account_id: int) -> Balance | None:
+    """The account's current balance and version (one primary-key lookup)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT currency, balance_minor, version FROM ledger_account WHERE id = %s",
+            [account_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    currency, balance_minor, version = row
+    return Balance(account_id, currency, from_minor(balance_minor, currency), version)
+
+
+def account_balance_as_of(*, account_id: int, at: dt.datetime) -> Balance | None:
+    """The balance as recorded at time ``at``: the running balance of the last posting written
+    at or before it (one index lookup)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.currency, p.balance_after_minor, p.version_after
+              FROM ledger_account a
+              LEFT JOIN LATERAL (
+                    SELECT balance_after_minor, version_after FROM ledger_posting
+                     WHERE account_id = a.id AND recorded_at <= %s
+                     ORDER BY recorded_at DESC, version_after DESC
+                     LIMIT 1) p ON true
+             WHERE a.id = %s
+            """,
+            [at, account_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    currency, balance_minor, version = row
+    return Balance(account_id, currency, from_minor(balance_minor or 0, currency), version or 0)
+
+
+# --- statements --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    posting_id: int
+    entry_id: int
+    effective_date: dt.date
+    recorded_at: dt.datetime
+    kind: str
+    memo: str
+    side: Side
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: AccountInfo
+    date_from: dt.date
+    date_to: dt.date
+    opening_balance: Decimal
+    closing_balance: Decimal
+    total_debits: Decimal
+    total_credits: Decimal
+    lines: tuple[StatementLine, ...]
+
+
+def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) -> Statement | None:
+    """Postings of an account by effective date in ``[date_from, date_to]``, in date then
+    recording order, each with the running balance on the account's normal side."""
+    account = account_get(account_id=account_id)
+    if account is None:
+        return None
+    sign = normal_sign(account.type)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(sum(CASE WHEN direction = 'D' THEN amount_minor
+                                     ELSE -amount_minor END), 0)
+              FROM ledger_posting WHERE account_id = %s AND effective_date < %s
+            """,
+            [account_id, date_from],
+        )
+        opening_debit_net = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            SELECT p.id, p.entry_id, p.effective_date, p.recorded_at, e.kind, e.memo, p.direction,
+                   p.amount_minor
+              FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id
+             WHERE p.account_id = %s AND p.effective_date BETWEEN %s AND %s
+             ORDER BY p.effective_date, p.version_after
+            """,
+            [account_id, date_from, date_to],
+        )
+        rows = cursor.fetchall()
+    currency = account.currency
+    balance = sign * opening_debit_net
+    opening = balance
+    debits = credits = 0
+    lines = []
+    for posting_id, entry_id, effective_date, recorded_at, kind, memo, direction, amount in rows:
+        if direction == "D":
+            debits += amount
+            balance += sign * amount
+        else:
+            credits += amount
+            balance -= sign * amount
+        lines.append(
+            StatementLine(
+                posting_id=posting_id,
+                entry_id=entry_id,
+                effective_date=effective_date,
+                recorded_at=recorded_at,
+                kind=kind,
+                memo=memo,
+                side=_SIDE[direction],
+                amount=from_minor(amount, currency),
+                balance=from_minor(balance, currency),
+            )
+        )
+    return Statement(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        opening_balance=from_minor(opening, currency),
+        closing_balance=from_minor(balance, currency),
+        total_debits=from_minor(debits, currency),
+        total_credits=from_minor(credits, currency),
+        lines=tuple(lines),
+    )
+
+
+# --- trial balance -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account_id: int
+    code: str
+    name: str
+    type: str
+    currency: str
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True)
+class TrialBalanceTotal:
+    currency: str
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.debit == self.credit
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    book: BookInfo
+    as_of: dt.date
+    rows: tuple[TrialBalanceRow, ...]
+    totals: tuple[TrialBalanceTotal, ...]
+
+    @property
+    def is_balanced(self) -> bool:
+        return all(total.is_balanced for total in self.totals)
+
+
+def trial_balance(
+    *, book_id: int, as_of: dt.date, currency: str | None = None
+) -> TrialBalance | None:
+    """Every account's balance from postings dated on or before ``as_of``, in a debit or credit
+    column, with per-currency totals (which are equal in a sound book)."""
+    book = book_get(book_id=book_id)
+    if book is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.id, a.code, a.name, a.type, a.currency,
+                   coalesce(sum(CASE WHEN p.direction = 'D' THEN p.amount_minor
+                                     ELSE -p.amount_minor END), 0) AS debit_net
+              FROM ledger_account a
+              LEFT JOIN ledger_posting p ON p.account_id = a.id AND p.effective_date <= %s
+             WHERE a.book_id = %s AND (%s::text IS NULL OR a.currency = %s::text)
+             GROUP BY a.id
+             ORDER BY a.currency, a.code
+            """,
+            [as_of, book_id, currency, currency],
+        )
+        raw = cursor.fetchall()
+    rows = []
+    totals: dict[str, list[int]] = {}
+    for account_id, code, name, account_type, ccy, debit_net in raw:
+        debit = max(debit_net, 0)
+        credit = max(-debit_net, 0)
+        total = totals.setdefault(ccy, [0, 0])
+        total[0] += debit
+        total[1] += credit
+        rows.append(
+            TrialBalanceRow(
+                account_id=account_id,
+                code=code,
+                name=name,
+                type=account_type,
+                currency=ccy,
+                debit=from_minor(debit, ccy),
+                credit=from_minor(credit, ccy),
+            )
+        )
+    return TrialBalance(
+        book=book,
+        as_of=as_of,
+        rows=tuple(rows),
+        totals=tuple(
+            TrialBalanceTotal(ccy, from_minor(d, ccy), from_minor(c, ccy))
+            for ccy, (d, c) in sorted(totals.items())
+        ),
+    )
+
+
+# --- journal -----------------------------------------------------------------------------------
+
+JOURNAL_COLUMNS = (
+    "entry_id",
+    "effective_date",
+    "recorded_at",
+    "kind",
+    "memo",
+    "idempotency_key",
+    "reverses_entry_id",
+    "posting_id",
+    "account_code",
+    "account_type",
+    "currency",
+    "debit",
+    "credit",
+    "balance_after",
+)
+
+
+def journal_count(
+    *, book_id: int, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> int:
+    """How many postings ``journal_rows`` will yield (for progress bars)."""
+    query = Posting.objects.filter(book_id=book_id)
+    if date_from:
+        query = query.filter(effective_date__gte=date_from)
+    if date_to:
+        query = query.filter(effective_date__lte=date_to)
+    return query.count()
+
+
+def journal_rows(
+    *,
+    book_id: int,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    chunk_size: int = 5000,
+) -> Iterator[tuple[Any, ...]]:
+    """The book's postings with their entries, in entry order, as ``JOURNAL_COLUMNS`` tuples.
+
+    Streams through a server-side cursor: memory stays flat whatever the book's size.
+    """
+    sql = """
+        SELECT e.id, e.effective_date, e.recorded_at, e.kind, e.memo, e.idempotency_key,
+               e.reverses_id, p.id, a.code, a.type, p.currency, p.direction, p.amount_minor,
+               p.balance_after_minor
+          FROM ledger_entry e
+          JOIN ledger_posting p ON p.entry_id = e.id
+          JOIN ledger_account a ON a.id = p.account_id
+         WHERE e.book_id = %s
+           AND (%s::date IS NULL OR e.effective_date >= %s::date)
+           AND (%s::date IS NULL OR e.effective_date <= %s::date)
+         ORDER BY e.id, p.id
+    """
+    params = [book_id, date_from, date_from, date_to, date_to]
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                *head, ccy, direction, amount_minor, balance_minor = row
+                amount = from_minor(amount_minor, ccy)
+                yield (
+                    *head,
+                    ccy,
+                    amount if direction == "D" else None,
+                    amount if direction == "C" else None,
+                    from_minor(balance_minor, ccy),
+                )
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str
+    subject: str
+    detail: str
+
+
+def ledger_drift(*, book_id: int) -> list[Drift]:
+    """Re-derive one book from its postings and list every disagreement (empty when sound).
+
+    Checks that each account's stored balance and version equal the sum and count of its
+    postings, that every running balance follows from the one before it, that each entry
+    balances per currency with its declared line count, and that the trial balance nets to zero
+    per currency.
+    """
+    found: list[Drift] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.id, a.code, a.currency, a.balance_minor, a.version,
+                   ledger_normal_sign(a.type) * coalesce(s.debit_net, 0), coalesce(s.n, 0)
+              FROM ledger_account a
+              LEFT JOIN (SELECT account_id, count(*) AS n,
+                                sum(CASE WHEN direction = 'D' THEN amount_minor
+                                         ELSE -amount_minor END) AS debit_net
+                           FROM ledger_posting WHERE book_id = %s
+                          GROUP BY account_id) s ON s.account_id = a.id
+             WHERE a.book_id = %s
+               AND (a.balance_minor <> ledger_normal_sign(a.type) * coalesce(s.debit_net, 0)
+                    OR a.version <> coalesce(s.n, 0))
+            """,
+            [book_id, book_id],
+        )
+        for account_id, code, ccy, balance, version, derived, count in cursor.fetchall():
+            found.append(
+                Drift(
+                    "account_balance",
+                    f"account {account_id} {code} ({ccy})",
+                    f"stored balance {balance} version {version}, "
+                    f"postings add up to {derived} over {count}",
+                )
+            )
+        cursor.execute(
+            """
+            SELECT id, account_id, version_after, balance_after_minor, want_balance, want_version
+              FROM (SELECT p.id, p.account_id, p.version_after, p.balance_after_minor,
+                           sum(ledger_normal_sign(a.type) * CASE WHEN p.direction = 'D'
+                               THEN p.amount_minor ELSE -p.amount_minor END)
+                               OVER w AS want_balance,
+                           row_number() OVER w AS want_version
+                      FROM ledger_posting p JOIN ledger_account a ON a.id = p.account_id
+                     WHERE p.book_id = %s
+                    WINDOW w AS (PARTITION BY p.account_id ORDER BY p.version_after)) r
+             WHERE balance_after_minor <> want_balance OR version_after <> want_version
+             LIMIT 100
+            """,
+            [book_id],
+        )
+        for posting_id, account_id, version, balance, want_balance, want_version in cursor:
+            found.append(
+                Drift(
+                    "running_balance",
+                    f"posting {posting_id} on account {account_id}",
+                    f"records balance {balance} version {version}, "
+                    f"expected {want_balance} version {want_version}",
+                )
+            )
+        cursor.execute(
+            """
+            SELECT e.id, e.line_count, count(p.id)
+              FROM ledger_entry e LEFT JOIN ledger_posting p ON p.entry_id = e.id
+             WHERE e.book_id = %s
+             GROUP BY e.id
+            HAVING count(p.id) <> e.line_count
+             LIMIT 100
+            """,
+            [book_id],
+        )
+        for entry_id, line_count, count in cursor.fetchall():
+            found.append(
+                Drift(
+                    "entry_lines", f"entry {entry_id}", f"declares {line_count} lines, has {count}"
+                )
+            )
+        cursor.execute(
+            """
+            SELECT entry_id, currency,
+                   sum(CASE WHEN direction = 'D' THEN amount_minor ELSE -amount_minor END)
+              FROM ledger_posting WHERE book_id = %s
+             GROUP BY entry_id, currency
+            HAVING sum(CASE WHEN direction = 'D' THEN amount_minor ELSE -amount_minor END) <> 0
+             LIMIT 100
+            """,
+            [book_id],
+        )
+        for entry_id, ccy, net in cursor.fetchall():
+            found.append(
+                Drift("entry_balance", f"entry {entry_id}", f"{ccy} debits exceed credits by {net}")
+            )
+        cursor.execute(
+            """
+            SELECT a.currency, sum(ledger_normal_sign(a.type) * a.balance_minor)
+              FROM ledger_account a
+             WHERE a.book_id = %s
+             GROUP BY a.currency
+            HAVING sum(ledger_normal_sign(a.type) * a.balance_minor) <> 0
+            """,
+            [book_id],
+        )
+        for ccy, net in cursor.fetchall():
+            found.append(
+                Drift("trial_balance", f"book {book_id} ({ccy})", f"debits exceed credits by {net}")
+            )
+    return found

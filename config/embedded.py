@@ -8,8 +8,10 @@ that is already running there is reused, so the web process, the worker and beat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -95,13 +97,12 @@ def stop_embedded() -> None:
     """Stop the embedded servers, if they run (used by the stack runner on shutdown)."""
     pid_file = LOCAL_DIR / "redis" / "redis.pid"
     if pid_file.exists():
-        try:
-            os.kill(int(pid_file.read_text().strip()), 15)
-        except (OSError, ValueError):
-            pass
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
     pgdata = LOCAL_DIR / "pgdata"
     if (pgdata / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
+        from pgserver import _commands
 
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time
         user = "pgserver" if os.geteuid() == 0 else None
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 
-BROKER_TIMEOUT_S = 2.0
+BROKER_TIMEOUT_S = 2
 
 
 def _check_database() -> str | None:

@@ -71,7 +71,8 @@ class Account(models.Model):
             models.UniqueConstraint(
                 fields=["book", "code", "currency"], name="ledger_account_code_unique"
             ),
-            # Target of the postings' composite key: a posting's book and currency are its account's.
+            # Target of the postings' composite key: a posting's book and currency are its
+            # account's.
             models.UniqueConstraint(
                 fields=["id", "book", "currency"], name="ledger_account_id_book_currency"
             ),
@@ -101,7 +102,7 @@ class Entry(models.Model):
     kind = models.CharField(max_length=64)
     memo = models.TextField(blank=True, default="")
     effective_date = models.DateField()
-    recorded_at = models.DateTimeField(db_default=Now())
+    recorded_at = models.DateTimeField(db_default=ClockTimestamp())
     idempotency_key = models.CharField(max_length=255)
     metadata = models.JSONField(default=dict, blank=True)
     refs = models.JSONField(

@@ -64,8 +64,10 @@ def account_get(
 ) -> AccountInfo | None:
     if account_id is not None:
         account = Account.objects.filter(pk=account_id).first()
-    else:
+    elif book_id is not None:
         account = Account.objects.filter(book_id=book_id, code=code, currency=currency).first()
+    else:
+        raise TypeError("account_get needs account_id, or book_id with code and currency")
     return None if account is None else _account_info(account)
 
 

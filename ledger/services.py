@@ -46,7 +46,7 @@ _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
 
 
-class _RetryTransaction(Exception):  # noqa: N818 - internal control flow, never escapes
+class _RetryTransaction(Exception):
     """A concurrent writer took an idempotency key between our check and our insert."""
 
 
@@ -181,8 +181,8 @@ def entry_post(
         idempotency_key=idempotency_key,
         effective_date=effective_date,
         memo=memo,
-        metadata=metadata or {},
-        refs=refs or {},
+        metadata={} if metadata is None else metadata,
+        refs={} if refs is None else refs,
     )
     return entries_post(entries=[spec])[0]
 
@@ -378,23 +378,13 @@ def _lock_accounts(cursor: Any, account_ids: list[int]) -> dict[int, _LockedAcco
     return locked
 
 
-def _check_against_accounts(item: _Prepared, accounts: dict[int, _LockedAccount]) -> None:
-    """Book, currency, amounts, balance and period: everything that needs the accounts."""
-    spec = item.spec
+def _convert_amounts(item: _Prepared, accounts: dict[int, _LockedAccount]) -> None:
+    """Each line's amount in minor units of its account's currency."""
     minor: list[int] = []
-    net: dict[str, int] = defaultdict(int)
-    for index, (account_id, direction, line) in enumerate(item.lines):
+    for index, (account_id, _, line) in enumerate(item.lines):
         account = accounts[account_id]
-        if account.book_id != spec.book_id:
-            raise errors.CrossBookPosting(
-                f"line {index}: account {account.code} is in book {account.book_id}, "
-                f"the entry in book {spec.book_id}",
-                line=index,
-                account_id=account_id,
-            )
-        line_currency = line.currency or getattr(
-            getattr(line.amount, "currency", None), "code", None
-        )
+        money_currency = getattr(getattr(line.amount, "currency", None), "code", None)
+        line_currency = line.currency or money_currency
         if line_currency is not None and line_currency != account.currency:
             raise errors.CurrencyMismatch(
                 f"line {index}: amount in {line_currency} for account {account.code} "
@@ -404,13 +394,32 @@ def _check_against_accounts(item: _Prepared, accounts: dict[int, _LockedAccount]
                 currency=line_currency,
                 account_currency=account.currency,
             )
-        amount = line.amount.amount if hasattr(line.amount, "amount") else line.amount
+        amount = getattr(line.amount, "amount", line.amount)
         amount_minor = to_minor(amount, account.currency)
         if amount_minor <= 0:
             raise errors.InvalidAmount(
                 f"line {index}: amount must be positive, got {amount}", line=index
             )
         minor.append(amount_minor)
+    item.minor = minor
+
+
+def _check_rules(item: _Prepared, accounts: dict[int, _LockedAccount]) -> None:
+    """Book, balance per currency and period: the rules an entry must meet to post."""
+    spec = item.spec
+    assert item.minor is not None
+    net: dict[str, int] = defaultdict(int)
+    for index, ((account_id, direction, _), amount_minor) in enumerate(
+        zip(item.lines, item.minor, strict=True)
+    ):
+        account = accounts[account_id]
+        if account.book_id != spec.book_id:
+            raise errors.CrossBookPosting(
+                f"line {index}: account {account.code} is in book {account.book_id}, "
+                f"the entry in book {spec.book_id}",
+                line=index,
+                account_id=account_id,
+            )
         net[account.currency] += amount_minor if direction == "D" else -amount_minor
     unbalanced = {currency: value for currency, value in net.items() if value != 0}
     if unbalanced:
@@ -431,7 +440,6 @@ def _check_against_accounts(item: _Prepared, accounts: dict[int, _LockedAccount]
             closed_through=closed_through.isoformat(),
             effective_date=item.effective_date.isoformat(),
         )
-    item.minor = minor
 
 
 def _existing_keys(cursor: Any, prepared: list[_Prepared]) -> set[tuple[int, str]]:
@@ -452,82 +460,26 @@ def _post(prepared: list[_Prepared], *, check_existing: bool) -> list[EntryInfo]
     with connection.cursor() as cursor:
         accounts = _lock_accounts(cursor, account_ids)
         for item in prepared:
-            _check_against_accounts(item, accounts)
-
+            _convert_amounts(item, accounts)
         existing = _existing_keys(cursor, prepared) if check_existing else set()
-        fresh: list[_Prepared] = []
-        seen: dict[tuple[int, str], _Prepared] = {}
-        for item in prepared:
-            key = (item.spec.book_id, item.spec.idempotency_key)
-            if key in existing:
-                continue
-            if key in seen:
-                _raise_if_different(seen[key], _content(item))
-                continue
-            seen[key] = item
-            fresh.append(item)
-
-        entry_cols: list[list[Any]] = [[] for _ in range(9)]
-        posting_cols: list[list[Any]] = [[] for _ in range(9)]
-        for item in fresh:
-            spec = item.spec
-            for column, value in zip(
-                entry_cols,
-                (
-                    spec.book_id,
-                    spec.kind,
-                    spec.memo or "",
-                    item.effective_date,
-                    spec.idempotency_key,
-                    item.metadata_json,
-                    item.refs_json,
-                    item.reverses_id,
-                    len(item.lines),
-                ),
-                strict=True,
-            ):
-                column.append(value)
-            assert item.minor is not None
-            item.after = []
-            for (account_id, direction, _), amount_minor in zip(
-                item.lines, item.minor, strict=True
-            ):
-                account = accounts[account_id]
-                delta = normal_sign(account.type) * (
-                    amount_minor if direction == "D" else -amount_minor
+        fresh = _distinct_fresh(prepared, existing)
+        try:
+            for item in fresh:
+                _check_rules(item, accounts)
+            entry_cols, posting_cols = _rows(fresh, accounts)
+        except errors.DomainError:
+            # A replay need not meet today's rules (its period may have closed since, its
+            # balance moved on): when the one key is already taken, compare instead.
+            if (
+                check_existing
+                or entry_get_by_key(
+                    book_id=fresh[0].spec.book_id, idempotency_key=fresh[0].spec.idempotency_key
                 )
-                account.balance_minor += delta
-                account.version += 1
-                if account.floor_minor is not None and account.balance_minor < account.floor_minor:
-                    raise errors.BelowFloor(
-                        f"account {account.code} would go to "
-                        f"{from_minor(account.balance_minor, account.currency)} {account.currency}, "
-                        f"below its floor of {from_minor(account.floor_minor, account.currency)}",
-                        account_id=account_id,
-                        account_code=account.code,
-                        currency=account.currency,
-                        balance=str(from_minor(account.balance_minor - delta, account.currency)),
-                        floor=str(from_minor(account.floor_minor, account.currency)),
-                    )
-                item.after.append((account.balance_minor, account.version))
-                for column, value in zip(
-                    posting_cols,
-                    (
-                        spec.book_id,
-                        spec.idempotency_key,
-                        account_id,
-                        account.currency,
-                        item.effective_date,
-                        direction,
-                        amount_minor,
-                        account.balance_minor,
-                        account.version,
-                    ),
-                    strict=True,
-                ):
-                    column.append(value)
+                is None
+            ):
+                raise
+            fresh = []
 
-        inserted: set[tuple[int, str]] = set()
         if fresh:
             cursor.execute(_INSERT_SQL, [*entry_cols, *posting_cols])
             posting_ids: dict[tuple[int, int], int] = {}
@@ -537,16 +489,15 @@ def _post(prepared: list[_Prepared], *, check_existing: bool) -> list[EntryInfo]
                     posting_ids[(account_id, version)] = row_id
                 else:
                     new_entries.append((row_id, book_id, key, recorded_at))
+            by_key = {(item.spec.book_id, item.spec.idempotency_key): item for item in fresh}
             for entry_id, book_id, key, recorded_at in new_entries:
-                inserted.add((book_id, key))
-                info = _fresh_info(
-                    entry_id, recorded_at, seen[(book_id, key)], accounts, posting_ids
+                results[(book_id, key)] = _fresh_info(
+                    entry_id, recorded_at, by_key[(book_id, key)], accounts, posting_ids
                 )
-                results[(book_id, key)] = info
-        if check_existing and len(inserted) != len(fresh):
-            # Another writer took one of our keys after we looked: our running balances assumed
-            # that entry. Start over; the next round sees the key and replays or refuses it.
-            raise _RetryTransaction
+            if check_existing and len(new_entries) != len(fresh):
+                # Another writer took one of our keys after we looked: our running balances
+                # assumed that entry. Start over; the next round replays or refuses it.
+                raise _RetryTransaction
 
         for item in prepared:
             key = (item.spec.book_id, item.spec.idempotency_key)
@@ -557,6 +508,84 @@ def _post(prepared: list[_Prepared], *, check_existing: bool) -> list[EntryInfo]
                 _raise_if_different_entry(original, _content(item))
                 results[key] = _replayed(original)
     return [results[(item.spec.book_id, item.spec.idempotency_key)] for item in prepared]
+
+
+def _distinct_fresh(prepared: list[_Prepared], existing: set[tuple[int, str]]) -> list[_Prepared]:
+    """The entries to insert: not already stored, and each key once (a repeated key with other
+    content raises ``IdempotencyConflict``)."""
+    seen: dict[tuple[int, str], _Prepared] = {}
+    for item in prepared:
+        key = (item.spec.book_id, item.spec.idempotency_key)
+        if key in existing:
+            continue
+        if key in seen:
+            _raise_if_different(seen[key], _content(item))
+            continue
+        seen[key] = item
+    return list(seen.values())
+
+
+def _rows(
+    fresh: list[_Prepared], accounts: dict[int, _LockedAccount]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Column arrays for the insert, with each posting's running balance and version; raises
+    ``BelowFloor`` at the first posting that would take a floored account under its floor."""
+    entry_cols: list[list[Any]] = [[] for _ in range(9)]
+    posting_cols: list[list[Any]] = [[] for _ in range(9)]
+    for item in fresh:
+        spec = item.spec
+        entry_row: tuple[Any, ...] = (
+            spec.book_id,
+            spec.kind,
+            spec.memo or "",
+            item.effective_date,
+            spec.idempotency_key,
+            item.metadata_json,
+            item.refs_json,
+            item.reverses_id,
+            len(item.lines),
+        )
+        for column, value in zip(entry_cols, entry_row, strict=True):
+            column.append(value)
+        assert item.minor is not None
+        item.after = []
+        for (account_id, direction, _), amount_minor in zip(item.lines, item.minor, strict=True):
+            account = accounts[account_id]
+            delta = normal_sign(account.type) * (
+                amount_minor if direction == "D" else -amount_minor
+            )
+            if (
+                account.floor_minor is not None
+                and account.balance_minor + delta < account.floor_minor
+            ):
+                currency = account.currency
+                raise errors.BelowFloor(
+                    f"account {account.code} would go to "
+                    f"{from_minor(account.balance_minor + delta, currency)} {currency}, "
+                    f"below its floor of {from_minor(account.floor_minor, currency)}",
+                    account_id=account_id,
+                    account_code=account.code,
+                    currency=currency,
+                    balance=str(from_minor(account.balance_minor, currency)),
+                    floor=str(from_minor(account.floor_minor, currency)),
+                )
+            account.balance_minor += delta
+            account.version += 1
+            item.after.append((account.balance_minor, account.version))
+            posting_row: tuple[Any, ...] = (
+                spec.book_id,
+                spec.idempotency_key,
+                account_id,
+                account.currency,
+                item.effective_date,
+                direction,
+                amount_minor,
+                account.balance_minor,
+                account.version,
+            )
+            for column, value in zip(posting_cols, posting_row, strict=True):
+                column.append(value)
+    return entry_cols, posting_cols
 
 
 _INSERT_SQL = """

@@ -24,7 +24,7 @@ def open_account(book: BookInfo) -> Callable[..., AccountInfo]:
 
     def make(
         code: str,
-        type: str = "liability",  # noqa: A002
+        type: str = "liability",
         *,
         currency: str = "USD",
         floor: str | None = None,

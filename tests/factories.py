@@ -32,4 +32,4 @@ class AccountFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> AccountInfo:
-        return services.account_open(**kwargs)  # type: ignore[arg-type]
+        return services.account_open(**kwargs)

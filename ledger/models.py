@@ -120,9 +120,6 @@ class Entry(models.Model):
             models.UniqueConstraint(
                 fields=["book", "idempotency_key"], name="ledger_entry_idempotency_unique"
             ),
-            models.UniqueConstraint(
-                fields=["id", "book", "effective_date"], name="ledger_entry_id_book_date"
-            ),
             models.CheckConstraint(
                 condition=models.Q(line_count__gte=2), name="ledger_entry_two_lines_or_more"
             ),
@@ -136,7 +133,8 @@ class Entry(models.Model):
 
 
 class Posting(models.Model):
-    # The single-column keys are covered by composite foreign keys declared in 0002_invariants.
+    # The account key is a composite foreign key and the entry key a trigger check, both in
+    # 0002_invariants, so the plain single-column constraints are left out.
     entry = models.ForeignKey(
         Entry, on_delete=models.PROTECT, related_name="postings", db_constraint=False
     )

@@ -1,13 +1,11 @@
 -- The ledger's invariants (DESIGN.md section 2), enforced by PostgreSQL itself so that raw SQL
 -- cannot break them either. Every error names the invariant it protects.
 
--- Composite keys: a posting's book and currency are its account's, and its book and effective
--- date are its entry's (invariant 3).
+-- A composite key makes a posting's book and currency its account's (invariant 3). That its book
+-- and effective date are its entry's is checked by ledger_postings_apply, once per statement.
 ALTER TABLE ledger_posting
     ADD CONSTRAINT ledger_posting_account_fk FOREIGN KEY (account_id, book_id, currency)
-        REFERENCES ledger_account (id, book_id, currency),
-    ADD CONSTRAINT ledger_posting_entry_fk FOREIGN KEY (entry_id, book_id, effective_date)
-        REFERENCES ledger_entry (id, book_id, effective_date);
+        REFERENCES ledger_account (id, book_id, currency);
 
 -- +1 for debit-normal account types, -1 for credit-normal ones: the one place in SQL where a
 -- balance gets its sign (ledger.money.normal_sign is the Python twin).
@@ -93,7 +91,7 @@ CREATE TRIGGER ledger_book_guard BEFORE UPDATE OR DELETE ON ledger_book
 -- Invariant 7: no entry in a closed period. The book row is share-locked so that closing a period
 -- waits for every entry in flight. Also: a reversal stays in its original's book.
 CREATE FUNCTION ledger_entries_check() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
 DECLARE
     bad record;
 BEGIN
@@ -129,10 +127,13 @@ CREATE TRIGGER ledger_entries_check AFTER INSERT ON ledger_entry
 -- Invariants 4 and 5: every posting moves its account's stored balance and version in the same
 -- statement, under the account's row lock; each posting's running balance and version are the
 -- account's after that posting; no running balance goes below the account's floor. An entry
--- never gains postings beyond its declared line count. One set-based pass per statement keeps
--- batch posting fast.
+-- never gains postings beyond its declared line count, and a posting's book and effective date are
+-- its entry's. One set-based pass per statement keeps batch posting fast. A stale running balance
+-- raises SQLSTATE LD001, which the posting service retries.
+-- The trigger joins a statement's new rows (few, or a batch) to whole tables by key; table
+-- statistics can be stale right after a bulk load, so joins are pinned to index nested loops.
 CREATE FUNCTION ledger_postings_apply() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
 DECLARE
     bad record;
 BEGIN
@@ -177,17 +178,27 @@ BEGIN
         END IF;
         RAISE EXCEPTION 'ledger invariant: posting % on account % records balance % version %, but the account is at balance % version %',
             bad.id, bad.account_id, bad.balance_after_minor, bad.version_after, bad.want_balance, bad.want_version
-            USING ERRCODE = 'check_violation';
+            USING ERRCODE = 'LD001';
     END IF;
 
-    SELECT e.id, e.line_count INTO bad
-      FROM ledger_entry e
-     WHERE e.id IN (SELECT DISTINCT entry_id FROM new_postings)
-       AND (SELECT count(*) FROM ledger_posting p WHERE p.entry_id = e.id) > e.line_count
+    SELECT n.entry_id, e.id AS found, e.line_count, e.book_id <> n.book_id AS other_book,
+           e.effective_date <> n.effective_date AS other_date INTO bad
+      FROM (SELECT DISTINCT entry_id, book_id, effective_date FROM new_postings) n
+      LEFT JOIN LATERAL (SELECT x.id, x.line_count, x.book_id, x.effective_date
+                           FROM ledger_entry x WHERE x.id = n.entry_id) e ON true
+     WHERE e.id IS NULL OR e.book_id <> n.book_id OR e.effective_date <> n.effective_date
+        OR (SELECT count(*) FROM ledger_posting p WHERE p.entry_id = n.entry_id) > e.line_count
      LIMIT 1;
     IF FOUND THEN
+        IF bad.found IS NULL THEN
+            RAISE EXCEPTION 'ledger invariant: posting refers to entry %, which does not exist', bad.entry_id
+                USING ERRCODE = 'foreign_key_violation';
+        ELSIF bad.other_book OR bad.other_date THEN
+            RAISE EXCEPTION 'ledger invariant: a posting of entry % is not in its entry''s book and effective date', bad.entry_id
+                USING ERRCODE = 'check_violation';
+        END IF;
         RAISE EXCEPTION 'ledger invariant: entry % declares % lines and is complete; postings cannot be added to it',
-            bad.id, bad.line_count
+            bad.entry_id, bad.line_count
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;

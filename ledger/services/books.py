@@ -1,0 +1,115 @@
+"""Opening books and accounts, and closing periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.db import connection, transaction
+
+from ledger import errors
+from ledger.models import AccountType
+from ledger.money import AmountLike, currency_exponent, from_minor, to_minor
+from ledger.selectors import account_get, book_get
+from ledger.types import AccountInfo, BookInfo
+
+
+def book_open(*, code: str, name: str = "") -> BookInfo:
+    """Open a book, or return the existing one with this ``code`` (idempotent).
+
+    Raises ``InvalidInput`` for a blank or over-long code.
+    """
+    code = code.strip() if isinstance(code, str) else ""
+    if not code or len(code) > 64:
+        raise errors.InvalidInput("a book code is 1 to 64 characters", code=code)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_book (code, name) VALUES (%s, %s) ON CONFLICT (code) DO NOTHING",
+            [code, name or code],
+        )
+    book = book_get(code=code)
+    assert book is not None
+    return book
+
+
+def account_open(
+    *,
+    book_id: int,
+    code: str,
+    currency: str,
+    type: str,
+    name: str = "",
+    floor: AmountLike | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> AccountInfo:
+    """Open an account, or return the existing one with this book, code and currency.
+
+    Opening again with a different type or floor raises ``AccountConflict``; an unknown book
+    ``BookNotFound``; a bad currency, type, code or floor ``InvalidCurrency``, ``InvalidInput``
+    or ``InvalidAmount``.
+    """
+    code = code.strip() if isinstance(code, str) else ""
+    if not code or len(code) > 200:
+        raise errors.InvalidInput("an account code is 1 to 200 characters", code=code)
+    if type not in AccountType.values:
+        raise errors.InvalidInput(
+            f"account type must be one of {', '.join(AccountType.values)}", type=type
+        )
+    currency_exponent(currency)
+    floor_minor = None if floor is None else to_minor(floor, currency)
+    if not isinstance(metadata or {}, dict):
+        raise errors.InvalidInput("metadata must be a JSON object", field="metadata")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if book_get(book_id=book_id) is None:
+            raise errors.BookNotFound(f"book {book_id} does not exist", book_id=book_id)
+        cursor.execute(
+            """
+            INSERT INTO ledger_account (book_id, code, currency, name, type, floor_minor, metadata)
+            VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)
+            ON CONFLICT (book_id, code, currency) DO NOTHING
+            """,
+            [book_id, code, currency, name or code, type, floor_minor, json.dumps(metadata or {})],
+        )
+    account = account_get(book_id=book_id, code=code, currency=currency)
+    assert account is not None
+    wanted_floor = None if floor_minor is None else from_minor(floor_minor, currency)
+    if account.type != type or account.floor != wanted_floor:
+        raise errors.AccountConflict(
+            f"account {code} ({currency}) exists with type {account.type} and floor "
+            f"{account.floor}",
+            account_id=account.id,
+            type=account.type,
+            floor=None if account.floor is None else str(account.floor),
+        )
+    return account
+
+
+def period_close(*, book_id: int, through: dt.date) -> BookInfo:
+    """Close a book's periods through ``through``: no entry dated on or before it can post.
+
+    Waits for entries in flight on the book. Closing the same date again is a no-op; an earlier
+    date than already closed raises ``PeriodClosed`` (a closed period never reopens).
+    """
+    if not isinstance(through, dt.date) or isinstance(through, dt.datetime):
+        raise errors.InvalidInput("through must be a date", through=str(through))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT closed_through FROM ledger_book WHERE id = %s FOR NO KEY UPDATE", [book_id]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise errors.BookNotFound(f"book {book_id} does not exist", book_id=book_id)
+        closed_through = row[0]
+        if closed_through is not None and through < closed_through:
+            raise errors.PeriodClosed(
+                f"book {book_id} is already closed through {closed_through}",
+                book_id=book_id,
+                closed_through=closed_through.isoformat(),
+            )
+        cursor.execute(
+            "UPDATE ledger_book SET closed_through = %s WHERE id = %s", [through, book_id]
+        )
+    book = book_get(book_id=book_id)
+    assert book is not None
+    return book

@@ -1,0 +1,80 @@
+-- Post a batch of entries in one statement (ledger.services.posting). Parameters, as arrays:
+-- entries (ordinal, book_id, kind, memo, effective_date, key, metadata, refs, reverses_id,
+-- line_count) and lines (ordinal, line_no, account_id, direction, amount_minor).
+-- Locks the accounts in ascending id order (and share-locks their books), skips keys already
+-- stored, computes running balances from the locked rows, and inserts everything unless a floor
+-- or a closed period forbids it; then it returns the first problem instead.
+WITH entries AS MATERIALIZED (
+    SELECT *
+      FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::text[], %s::date[], %s::text[],
+                  %s::text[], %s::text[], %s::bigint[], %s::int[])
+           AS t(ord, book_id, kind, memo, effective_date, key, metadata, refs, reverses_id,
+                line_count)
+), lines AS MATERIALIZED (
+    SELECT *
+      FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::text[], %s::bigint[])
+           AS t(ord, line_no, account_id, direction, amount_minor)
+), locked AS MATERIALIZED (
+    SELECT a.id, a.type, a.currency, a.floor_minor, a.balance_minor, a.version, b.closed_through
+      FROM ledger_account a JOIN ledger_book b ON b.id = a.book_id
+     WHERE a.id IN (SELECT DISTINCT account_id FROM lines)
+     ORDER BY a.id
+       FOR NO KEY UPDATE OF a FOR SHARE OF b
+), existing AS MATERIALIZED (
+    SELECT en.ord
+      FROM entries en JOIN ledger_entry x ON x.book_id = en.book_id AND x.idempotency_key = en.key
+), calc AS MATERIALIZED (
+    SELECT l.ord, l.line_no, l.account_id, l.direction, l.amount_minor, k.currency,
+           k.floor_minor, k.closed_through, en.effective_date, en.book_id, en.key,
+           k.balance_minor + sum(ledger_normal_sign(k.type) * CASE WHEN l.direction = 'D'
+               THEN l.amount_minor ELSE -l.amount_minor END) OVER w AS balance_after,
+           k.version + row_number() OVER w AS version_after
+      FROM lines l
+      JOIN entries en ON en.ord = l.ord
+      JOIN locked k ON k.id = l.account_id
+     WHERE l.ord NOT IN (SELECT ord FROM existing)
+    WINDOW w AS (PARTITION BY l.account_id ORDER BY l.ord, l.line_no
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), problem AS MATERIALIZED (
+    SELECT c.ord, c.account_id, c.balance_after, c.floor_minor, c.closed_through,
+           CASE WHEN c.closed_through IS NOT NULL AND c.effective_date <= c.closed_through
+                THEN 'period_closed' ELSE 'below_floor' END AS code,
+           c.balance_after - ledger_normal_sign(k.type) * CASE WHEN c.direction = 'D'
+               THEN c.amount_minor ELSE -c.amount_minor END AS balance_before
+      FROM calc c JOIN locked k ON k.id = c.account_id
+     WHERE (c.closed_through IS NOT NULL AND c.effective_date <= c.closed_through)
+        OR (c.floor_minor IS NOT NULL AND c.balance_after < c.floor_minor)
+     ORDER BY c.ord, c.line_no
+     LIMIT 1
+), e AS (
+    INSERT INTO ledger_entry
+        (book_id, kind, memo, effective_date, idempotency_key, metadata, refs, reverses_id,
+         line_count)
+    SELECT en.book_id, en.kind, en.memo, en.effective_date, en.key, en.metadata::jsonb,
+           en.refs::jsonb, en.reverses_id, en.line_count
+      FROM entries en
+     WHERE en.ord NOT IN (SELECT ord FROM existing)
+       AND NOT EXISTS (SELECT 1 FROM problem)
+     ORDER BY en.ord
+    ON CONFLICT (book_id, idempotency_key) DO NOTHING
+    RETURNING id, book_id, idempotency_key, recorded_at
+), p AS (
+    INSERT INTO ledger_posting
+        (entry_id, account_id, book_id, currency, effective_date, direction, amount_minor,
+         balance_after_minor, version_after)
+    SELECT e.id, c.account_id, c.book_id, c.currency, c.effective_date, c.direction,
+           c.amount_minor, c.balance_after, c.version_after
+      FROM calc c JOIN e ON e.book_id = c.book_id AND e.idempotency_key = c.key
+    RETURNING id, entry_id, account_id, balance_after_minor, version_after, currency
+)
+SELECT 'e', e.id, e.book_id, NULL::bigint, NULL::bigint, NULL::bigint, e.idempotency_key,
+       e.recorded_at, NULL::date
+  FROM e
+UNION ALL
+SELECT 'p', p.id, p.entry_id, p.account_id, p.balance_after_minor, p.version_after, p.currency,
+       NULL::timestamptz, NULL::date
+  FROM p
+UNION ALL
+SELECT 'x', x.ord, x.account_id, x.balance_after, x.balance_before, x.floor_minor, x.code,
+       NULL::timestamptz, x.closed_through
+  FROM problem x

@@ -57,3 +57,7 @@ class AccountNotFound(NotFound):
 
 class EntryNotFound(NotFound):
     code = "entry_not_found"
+
+
+class ExportTooLarge(InvalidInput):
+    code = "export_too_large"

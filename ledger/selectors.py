@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ledger.models import Account, Book, Entry, Posting
 from ledger.money import from_minor, normal_sign
@@ -76,6 +76,10 @@ def account_list(*, book_id: int, currency: str | None = None) -> list[AccountIn
     if currency:
         query = query.filter(currency=currency)
     return [_account_info(account) for account in query]
+
+
+def account_count(*, book_id: int) -> int:
+    return Account.objects.filter(book_id=book_id).count()
 
 
 def _posting_info(posting: Posting) -> PostingInfo:
@@ -411,7 +415,9 @@ def journal_rows(
          ORDER BY e.id, p.id
     """
     params = [book_id, date_from, date_from, date_to, date_to]
-    with connection.chunked_cursor() as cursor:
+    # Inside a transaction the server-side cursor streams from the first row (outside one, a
+    # holdable cursor would materialise the whole result first).
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:

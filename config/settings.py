@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,10 +78,12 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.embedded_database_url(
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
-# The ledger's posting statement is prepared once per connection (Django's own queries are not
-# prepared). Its shape does not depend on the values bound, so one generic plan serves every
-# call and saves re-planning it each time.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c plan_cache_mode=force_generic_plan"
+# The ledger's posting statement is prepared once per connection (Django's own queries use
+# client-side binding and are never prepared). Its shape does not depend on the values bound,
+# so one generic plan serves every call and saves re-planning it each time.
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {"options": "-c plan_cache_mode=force_generic_plan", "prepare_threshold": 5}
+)
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

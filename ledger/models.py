@@ -63,11 +63,27 @@ class Account(models.Model):
     balance_minor = models.BigIntegerField(default=0, db_default=0)
     version = models.BigIntegerField(default=0, db_default=0)
     last_posted_at = models.DateTimeField(null=True, blank=True)
+    # A hot account (fees, in transit) can be split into shards: real accounts of their own,
+    # ``<code>#<n>``, among which postings to the parent are spread so concurrent writers do not
+    # queue on one row. The parent's balance is its own plus its shards'.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="shards"
+    )
+    shard_count = models.PositiveSmallIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shard_count__gte=1, shard_count__lte=64),
+                name="ledger_account_shard_count",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(floor_minor__isnull=True)
+                | (models.Q(shard_count=1) & models.Q(parent__isnull=True)),
+                name="ledger_account_sharded_has_no_floor",
+            ),
             models.UniqueConstraint(
                 fields=["book", "code", "currency"], name="ledger_account_code_unique"
             ),

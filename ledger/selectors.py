@@ -40,7 +40,23 @@ def book_list() -> list[BookInfo]:
     return [_book_info(book) for book in Book.objects.order_by("id")]
 
 
-def _account_info(account: Account) -> AccountInfo:
+def _shard_totals(parent_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per sharded parent: its shards' balance and version added up."""
+    if not parent_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT parent_id, sum(balance_minor), sum(version) FROM ledger_account
+             WHERE parent_id = ANY(%s) GROUP BY parent_id
+            """,
+            [parent_ids],
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in cursor.fetchall()}
+
+
+def _account_info(account: Account, shards: tuple[int, int] = (0, 0)) -> AccountInfo:
+    """An account; a sharded one reports its own balance plus its shards'."""
     currency = account.currency
     return AccountInfo(
         id=account.pk,
@@ -50,9 +66,16 @@ def _account_info(account: Account) -> AccountInfo:
         currency=currency,
         type=account.type,
         floor=None if account.floor_minor is None else from_minor(account.floor_minor, currency),
-        balance=from_minor(account.balance_minor, currency),
-        version=account.version,
+        balance=from_minor(account.balance_minor + shards[0], currency),
+        version=account.version + shards[1],
+        shard_count=account.shard_count,
+        parent_id=account.parent_id,
     )
+
+
+def _account_infos(accounts: list[Account]) -> list[AccountInfo]:
+    totals = _shard_totals([a.pk for a in accounts if a.shard_count > 1])
+    return [_account_info(a, totals.get(a.pk, (0, 0))) for a in accounts]
 
 
 def account_get(
@@ -68,14 +91,17 @@ def account_get(
         account = Account.objects.filter(book_id=book_id, code=code, currency=currency).first()
     else:
         raise TypeError("account_get needs account_id, or book_id with code and currency")
-    return None if account is None else _account_info(account)
+    return None if account is None else _account_infos([account])[0]
 
 
 def account_list(*, book_id: int, currency: str | None = None) -> list[AccountInfo]:
-    query = Account.objects.filter(book_id=book_id).order_by("code", "currency")
+    """A book's accounts, shards folded into their parents."""
+    query = Account.objects.filter(book_id=book_id, parent__isnull=True).order_by(
+        "code", "currency"
+    )
     if currency:
         query = query.filter(currency=currency)
-    return [_account_info(account) for account in query]
+    return _account_infos(list(query))
 
 
 def account_count(*, book_id: int) -> int:
@@ -139,41 +165,49 @@ class Balance:
 
 
 def account_balance(*, account_id: int) -> Balance | None:
-    """The account's current balance and version (one primary-key lookup)."""
+    """The account's current balance and version (one primary-key lookup; a sharded account
+    adds its shards')."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT currency, balance_minor, version FROM ledger_account WHERE id = %s",
+            """
+            SELECT a.currency, a.balance_minor, a.version, a.shard_count FROM ledger_account a
+             WHERE a.id = %s
+            """,
             [account_id],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    currency, balance_minor, version = row
+    currency, balance_minor, version, shard_count = row
+    if shard_count > 1:
+        shard_balance, shard_version = _shard_totals([account_id]).get(account_id, (0, 0))
+        balance_minor += shard_balance
+        version += shard_version
     return Balance(account_id, currency, from_minor(balance_minor, currency), version)
 
 
 def account_balance_as_of(*, account_id: int, at: dt.datetime) -> Balance | None:
     """The balance as recorded at time ``at``: the running balance of the last posting written
-    at or before it (one index lookup)."""
+    at or before it (one index lookup per account, and per shard of a sharded one)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT a.currency, p.balance_after_minor, p.version_after
+            SELECT min(a.currency), count(*), coalesce(sum(p.balance_after_minor), 0),
+                   coalesce(sum(p.version_after), 0)
               FROM ledger_account a
               LEFT JOIN LATERAL (
                     SELECT balance_after_minor, version_after FROM ledger_posting
                      WHERE account_id = a.id AND recorded_at <= %s
                      ORDER BY recorded_at DESC, version_after DESC
                      LIMIT 1) p ON true
-             WHERE a.id = %s
+             WHERE a.id = %s OR a.parent_id = %s
             """,
-            [at, account_id],
+            [at, account_id, account_id],
         )
-        row = cursor.fetchone()
-    if row is None:
+        currency, found, balance_minor, version = cursor.fetchone()
+    if not found:
         return None
-    currency, balance_minor, version = row
-    return Balance(account_id, currency, from_minor(balance_minor or 0, currency), version or 0)
+    return Balance(account_id, currency, from_minor(int(balance_minor), currency), int(version))
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -205,8 +239,8 @@ class Statement:
 
 
 def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) -> Statement | None:
-    """Postings of an account by effective date in ``[date_from, date_to]``, in date then
-    recording order, each with the running balance on the account's normal side."""
+    """Postings of an account (and its shards) by effective date in ``[date_from, date_to]``, in
+    date then recording order, each with the running balance on the account's normal side."""
     account = account_get(account_id=account_id)
     if account is None:
         return None
@@ -216,9 +250,11 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) 
             """
             SELECT coalesce(sum(CASE WHEN direction = 'D' THEN amount_minor
                                      ELSE -amount_minor END), 0)
-              FROM ledger_posting WHERE account_id = %s AND effective_date < %s
+              FROM ledger_posting
+             WHERE account_id IN (SELECT id FROM ledger_account WHERE id = %s OR parent_id = %s)
+               AND effective_date < %s
             """,
-            [account_id, date_from],
+            [account_id, account_id, date_from],
         )
         opening_debit_net = cursor.fetchone()[0]
         cursor.execute(
@@ -226,10 +262,11 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) 
             SELECT p.id, p.entry_id, p.effective_date, p.recorded_at, e.kind, e.memo, p.direction,
                    p.amount_minor
               FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id
-             WHERE p.account_id = %s AND p.effective_date BETWEEN %s AND %s
-             ORDER BY p.effective_date, p.version_after
+             WHERE p.account_id IN (SELECT id FROM ledger_account WHERE id = %s OR parent_id = %s)
+               AND p.effective_date BETWEEN %s AND %s
+             ORDER BY p.effective_date, p.recorded_at, p.id
             """,
-            [account_id, date_from, date_to],
+            [account_id, account_id, date_from, date_to],
         )
         rows = cursor.fetchall()
     currency = account.currency
@@ -309,22 +346,25 @@ class TrialBalance:
 def trial_balance(
     *, book_id: int, as_of: dt.date, currency: str | None = None
 ) -> TrialBalance | None:
-    """Every account's balance from postings dated on or before ``as_of``, in a debit or credit
-    column, with per-currency totals (which are equal in a sound book)."""
+    """Every account's balance from postings dated on or before ``as_of`` (shards folded into
+    their parent), in a debit or credit column, with per-currency totals (equal in a sound
+    book)."""
     book = book_get(book_id=book_id)
     if book is None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT a.id, a.code, a.name, a.type, a.currency,
+            SELECT r.id, r.code, r.name, r.type, r.currency,
                    coalesce(sum(CASE WHEN p.direction = 'D' THEN p.amount_minor
                                      ELSE -p.amount_minor END), 0) AS debit_net
-              FROM ledger_account a
+              FROM ledger_account r
+              JOIN ledger_account a ON a.id = r.id OR a.parent_id = r.id
               LEFT JOIN ledger_posting p ON p.account_id = a.id AND p.effective_date <= %s
-             WHERE a.book_id = %s AND (%s::text IS NULL OR a.currency = %s::text)
-             GROUP BY a.id
-             ORDER BY a.currency, a.code
+             WHERE r.book_id = %s AND r.parent_id IS NULL
+               AND (%s::text IS NULL OR r.currency = %s::text)
+             GROUP BY r.id
+             ORDER BY r.currency, r.code
             """,
             [as_of, book_id, currency, currency],
         )

@@ -61,6 +61,8 @@ class AccountInfo:
     floor: Decimal | None
     balance: Decimal
     version: int
+    shard_count: int = 1
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True)

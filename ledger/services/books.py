@@ -14,6 +14,8 @@ from ledger.money import AmountLike, currency_exponent, from_minor, to_minor
 from ledger.selectors import account_get, book_get
 from ledger.types import AccountInfo, BookInfo
 
+MAX_SHARDS = 64
+
 
 def book_open(*, code: str, name: str = "") -> BookInfo:
     """Open a book, or return the existing one with this ``code`` (idempotent).
@@ -42,12 +44,15 @@ def account_open(
     name: str = "",
     floor: AmountLike | None = None,
     metadata: dict[str, Any] | None = None,
+    shards: int = 1,
 ) -> AccountInfo:
     """Open an account, or return the existing one with this book, code and currency.
 
-    Opening again with a different type or floor raises ``AccountConflict``; an unknown book
-    ``BookNotFound``; a bad currency, type, code or floor ``InvalidCurrency``, ``InvalidInput``
-    or ``InvalidAmount``.
+    ``shards`` > 1 splits a hot account (fees, in transit) into that many shard accounts
+    (``<code>#<n>``) among which postings to it are spread; a sharded account has no floor.
+    Opening again with a different type, floor or shard count raises ``AccountConflict``; an
+    unknown book ``BookNotFound``; a bad currency, type, code, floor or shard count
+    ``InvalidCurrency``, ``InvalidInput`` or ``InvalidAmount``.
     """
     code = code.strip() if isinstance(code, str) else ""
     if not code or len(code) > 200:
@@ -60,27 +65,54 @@ def account_open(
     floor_minor = None if floor is None else to_minor(floor, currency)
     if not isinstance(metadata or {}, dict):
         raise errors.InvalidInput("metadata must be a JSON object", field="metadata")
+    if not isinstance(shards, int) or isinstance(shards, bool) or not 1 <= shards <= MAX_SHARDS:
+        raise errors.InvalidInput(f"shards is 1 to {MAX_SHARDS}", shards=shards)
+    if shards > 1 and floor is not None:
+        raise errors.InvalidInput("a sharded account has no floor", shards=shards)
     with transaction.atomic(), connection.cursor() as cursor:
         if book_get(book_id=book_id) is None:
             raise errors.BookNotFound(f"book {book_id} does not exist", book_id=book_id)
         cursor.execute(
             """
-            INSERT INTO ledger_account (book_id, code, currency, name, type, floor_minor, metadata)
-            VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)
+            INSERT INTO ledger_account
+                (book_id, code, currency, name, type, floor_minor, metadata, shard_count)
+            VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)
             ON CONFLICT (book_id, code, currency) DO NOTHING
+            RETURNING id
             """,
-            [book_id, code, currency, name or code, type, floor_minor, json.dumps(metadata or {})],
+            [
+                book_id,
+                code,
+                currency,
+                name or code,
+                type,
+                floor_minor,
+                json.dumps(metadata or {}),
+                shards,
+            ],
         )
+        created = cursor.fetchone()
+        if created is not None and shards > 1:
+            cursor.execute(
+                """
+                INSERT INTO ledger_account
+                    (book_id, code, currency, name, type, metadata, parent_id)
+                SELECT %s, %s || '#' || n, %s, %s || ' (shard ' || n || ')', %s, '{}', %s
+                  FROM generate_series(0, %s - 1) AS n
+                """,
+                [book_id, code, currency, name or code, type, created[0], shards],
+            )
     account = account_get(book_id=book_id, code=code, currency=currency)
     assert account is not None
     wanted_floor = None if floor_minor is None else from_minor(floor_minor, currency)
-    if account.type != type or account.floor != wanted_floor:
+    if account.type != type or account.floor != wanted_floor or account.shard_count != shards:
         raise errors.AccountConflict(
-            f"account {code} ({currency}) exists with type {account.type} and floor "
-            f"{account.floor}",
+            f"account {code} ({currency}) exists with type {account.type}, floor "
+            f"{account.floor} and {account.shard_count} shard(s)",
             account_id=account.id,
             type=account.type,
             floor=None if account.floor is None else str(account.floor),
+            shards=account.shard_count,
         )
     return account
 

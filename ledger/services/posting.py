@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -269,6 +270,7 @@ class _AccountMeta:
     book_id: int
     currency: str
     code: str
+    shard_ids: tuple[int, ...] = ()  # a sharded account's shards, in shard order
 
 
 _account_cache: dict[int, _AccountMeta] = {}
@@ -281,11 +283,17 @@ def _accounts(account_ids: set[int]) -> dict[int, _AccountMeta]:
             _account_cache.clear()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id, book_id, currency, code FROM ledger_account WHERE id = ANY(%s)",
+                """
+                SELECT a.id, a.book_id, a.currency, a.code,
+                       CASE WHEN a.shard_count > 1 THEN ARRAY(
+                           SELECT s.id FROM ledger_account s WHERE s.parent_id = a.id
+                            ORDER BY s.id) ELSE '{}' END
+                  FROM ledger_account a WHERE a.id = ANY(%s)
+                """,
                 [missing],
             )
-            for account_id, book_id, currency, code in cursor.fetchall():
-                _account_cache[account_id] = _AccountMeta(book_id, currency, code)
+            for account_id, book_id, currency, code, shard_ids in cursor.fetchall():
+                _account_cache[account_id] = _AccountMeta(book_id, currency, code, tuple(shard_ids))
         unknown = sorted(account_id for account_id in missing if account_id not in _account_cache)
         if unknown:
             raise errors.AccountNotFound(
@@ -343,39 +351,32 @@ def _check(item: _Prepared, accounts: dict[int, _AccountMeta]) -> None:
 # --- the statement ---
 
 
+def _route_to_shards(item: _Prepared, accounts: dict[int, _AccountMeta]) -> set[int]:
+    """Lines on a sharded account go to one of its shards, chosen by the entry's key: spread
+    across concurrent writers, and the same again when the entry is replayed."""
+    shard_ids: set[int] = set()
+    for index, (account_id, direction, line) in enumerate(item.lines):
+        shards = accounts[account_id].shard_ids
+        if shards:
+            key = f"{item.spec.book_id}:{item.spec.idempotency_key}".encode()
+            shard_id = shards[zlib.crc32(key) % len(shards)]
+            item.lines[index] = (shard_id, direction, line)
+            shard_ids.add(shard_id)
+    return shard_ids
+
+
 def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
     accounts = _accounts({account_id for item in prepared for account_id, _, _ in item.lines})
+    shard_ids: set[int] = set()
+    for item in prepared:
+        shard_ids |= _route_to_shards(item, accounts)
+    if shard_ids:
+        accounts |= _accounts(shard_ids)
     for item in prepared:
         _check(item, accounts)
     fresh = _distinct(prepared)
 
-    entry_cols: list[list[Any]] = [[] for _ in range(10)]
-    line_cols: list[list[Any]] = [[] for _ in range(5)]
-    for ordinal, item in enumerate(fresh):
-        spec = item.spec
-        entry_row: tuple[Any, ...] = (
-            ordinal,
-            spec.book_id,
-            spec.kind,
-            spec.memo,
-            item.effective_date,
-            spec.idempotency_key,
-            item.metadata_json,
-            item.refs_json,
-            item.reverses_id,
-            len(item.lines),
-        )
-        for column, value in zip(entry_cols, entry_row, strict=True):
-            column.append(value)
-        assert item.minor is not None
-        for line_no, ((account_id, direction, _), amount_minor) in enumerate(
-            zip(item.lines, item.minor, strict=True)
-        ):
-            for column, value in zip(
-                line_cols, (ordinal, line_no, account_id, direction, amount_minor), strict=True
-            ):
-                column.append(value)
-
+    entry_cols, line_cols = _columns(fresh)
     connection.ensure_connection()
     # A server-side-binding cursor on Django's own connection: the statement is prepared once
     # per connection and the arrays travel as binary parameters.
@@ -413,6 +414,38 @@ def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
         _raise_if_different(original, _content(item))
         results[key] = replace(original, replayed=True)
     return [results[(item.spec.book_id, item.spec.idempotency_key)] for item in prepared]
+
+
+def _columns(fresh: list[_Prepared]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The statement's parameters: one array per entry column and per line column."""
+    entry_cols: list[list[Any]] = [[] for _ in range(10)]
+    line_cols: list[list[Any]] = [[] for _ in range(5)]
+    for ordinal, item in enumerate(fresh):
+        spec = item.spec
+        entry_row: tuple[Any, ...] = (
+            ordinal,
+            spec.book_id,
+            spec.kind,
+            spec.memo,
+            item.effective_date,
+            spec.idempotency_key,
+            item.metadata_json,
+            item.refs_json,
+            item.reverses_id,
+            len(item.lines),
+        )
+        for column, value in zip(entry_cols, entry_row, strict=True):
+            column.append(value)
+        assert item.minor is not None
+        for line_no, ((account_id, direction, _), amount_minor) in enumerate(
+            zip(item.lines, item.minor, strict=True)
+        ):
+            for column, value in zip(
+                line_cols, (ordinal, line_no, account_id, direction, amount_minor), strict=True
+            ):
+                column.append(value)
+
+    return entry_cols, line_cols
 
 
 def _raise_problem(

@@ -7,6 +7,11 @@ ALTER TABLE ledger_posting
     ADD CONSTRAINT ledger_posting_account_fk FOREIGN KEY (account_id, book_id, currency)
         REFERENCES ledger_account (id, book_id, currency);
 
+-- A shard has its parent's book and currency.
+ALTER TABLE ledger_account
+    ADD CONSTRAINT ledger_account_shard_of_parent FOREIGN KEY (parent_id, book_id, currency)
+        REFERENCES ledger_account (id, book_id, currency);
+
 -- +1 for debit-normal account types, -1 for credit-normal ones: the one place in SQL where a
 -- balance gets its sign (ledger.money.normal_sign is the Python twin).
 CREATE FUNCTION ledger_normal_sign(account_type text) RETURNS integer
@@ -46,8 +51,9 @@ BEGIN
         RETURN NEW;
     END IF;
     IF NEW.book_id <> OLD.book_id OR NEW.code <> OLD.code OR NEW.currency <> OLD.currency
-            OR NEW.type <> OLD.type THEN
-        RAISE EXCEPTION 'ledger invariant: the book, code, currency and type of account % never change', OLD.id
+            OR NEW.type <> OLD.type OR NEW.parent_id IS DISTINCT FROM OLD.parent_id
+            OR NEW.shard_count <> OLD.shard_count THEN
+        RAISE EXCEPTION 'ledger invariant: the book, code, currency, type and shards of account % never change', OLD.id
             USING ERRCODE = 'restrict_violation';
     END IF;
     -- pg_trigger_depth() is 1 for a direct UPDATE and 2 when the posting trigger moves the balance.

@@ -235,3 +235,27 @@ def test_period_close_waits_for_entries_in_flight(
         posted = cursor.fetchone()[0]
     assert posted == results.count("posted")
     assert selectors.ledger_drift(book_id=book.id) == []
+
+
+def test_writers_on_a_sharded_hot_account(
+    book: BookInfo, open_account: Callable[..., AccountInfo]
+) -> None:
+    fees = services.account_open(
+        book_id=book.id, code="fees", currency="USD", type="revenue", shards=8
+    )
+    cash = [open_account(f"cash-{i}", "asset") for i in range(6)]
+
+    def write(index: int) -> int:
+        for n in range(30):
+            services.entry_post(
+                book_id=book.id,
+                kind="fee",
+                idempotency_key=f"fee-{index}-{n}",
+                lines=[Line(cash[index].id, "debit", "0.10"), Line(fees.id, "credit", "0.10")],
+            )
+        return 30
+
+    assert run_threads(6, write) == [30] * 6
+    total = selectors.account_balance(account_id=fees.id)
+    assert (str(total.amount), total.version) == ("18.00", 180)
+    assert selectors.ledger_drift(book_id=book.id) == []

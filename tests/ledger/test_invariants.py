@@ -378,3 +378,24 @@ def test_an_entry_is_reversed_at_most_once(funded: Any) -> None:
             [book.id, TODAY, entry_id],
         )
     assert snapshot() == before
+
+
+def test_shards_keep_their_parent(book: BookInfo) -> None:
+    fees = services.account_open(
+        book_id=book.id, code="fees", currency="USD", type="revenue", shards=2
+    )
+    other = services.account_open(book_id=book.id, code="other", currency="USD", type="revenue")
+    with pytest.raises(DatabaseError, match="never change"):
+        sql("UPDATE ledger_account SET parent_id = %s WHERE parent_id = %s", [other.id, fees.id])
+    with pytest.raises(DatabaseError, match="ledger_account_shard_of_parent"):
+        sql(
+            "INSERT INTO ledger_account (book_id, code, currency, name, type, metadata, parent_id)"
+            " VALUES (%s, 'fees#9', 'EUR', 'x', 'revenue', '{}', %s)",
+            [book.id, fees.id],
+        )
+    with pytest.raises(DatabaseError, match="ledger_account_sharded_has_no_floor"):
+        sql(
+            "INSERT INTO ledger_account (book_id, code, currency, name, type, metadata, parent_id,"
+            " floor_minor) VALUES (%s, 'fees#8', 'USD', 'x', 'revenue', '{}', %s, 0)",
+            [book.id, fees.id],
+        )

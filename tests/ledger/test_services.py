@@ -665,3 +665,79 @@ def test_statement_and_trial_balance(book: BookInfo, accounts: dict[str, Account
         ("funding", "USD", "40.00"),
         ("payee:1:available", "USD", "30.00"),
     }
+
+
+# --- sharded hot accounts ------------------------------------------------------------------------
+
+
+def test_sharded_account_spreads_postings_and_reports_one_balance(
+    book: BookInfo, accounts: dict[str, AccountInfo]
+) -> None:
+    fees = services.account_open(
+        book_id=book.id, code="fees", currency="USD", type="revenue", shards=4
+    )
+    assert fees.shard_count == 4
+    assert (
+        services.account_open(
+            book_id=book.id, code="fees", currency="USD", type="revenue", shards=4
+        ).id
+        == fees.id
+    )
+    entries = [
+        services.entry_post(
+            book_id=book.id,
+            kind="fee",
+            idempotency_key=f"fee-{n}",
+            effective_date=DAY,
+            lines=[Line(accounts["cash"].id, "debit", "1.25"), Line(fees.id, "credit", "1.25")],
+        )
+        for n in range(40)
+    ]
+    used = {e.postings[1].account_id for e in entries}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM ledger_account WHERE parent_id = %s", [fees.id])
+        shard_ids = {row[0] for row in cursor.fetchall()}
+    assert len(shard_ids) == 4
+    assert used <= shard_ids and len(used) > 1
+    assert balance(fees) == "50.00 v40"
+    assert str(selectors.account_get(account_id=fees.id).balance) == "50.00"
+    # A replay lands on the same shard and changes nothing.
+    before = state()
+    again = services.entry_post(
+        book_id=book.id,
+        kind="fee",
+        idempotency_key="fee-7",
+        effective_date=DAY,
+        lines=[Line(accounts["cash"].id, "debit", "1.25"), Line(fees.id, "credit", "1.25")],
+    )
+    assert again.replayed and again.id == entries[7].id
+    assert state() == before
+    # Reports fold the shards into their parent.
+    trial = selectors.trial_balance(book_id=book.id, as_of=DAY, currency="USD")
+    assert [(r.code, str(r.credit)) for r in trial.rows if r.code == "fees"] == [("fees", "50.00")]
+    assert not any("#" in r.code for r in trial.rows)
+    assert trial.is_balanced
+    statement = selectors.account_statement(account_id=fees.id, date_from=DAY, date_to=DAY)
+    assert len(statement.lines) == 40
+    assert str(statement.closing_balance) == "50.00"
+    late = entries[-1].recorded_at + dt.timedelta(seconds=5)
+    assert str(selectors.account_balance_as_of(account_id=fees.id, at=late).amount) == "50.00"
+    assert "fees" in {a.code for a in selectors.account_list(book_id=book.id)}
+    assert not any("#" in a.code for a in selectors.account_list(book_id=book.id))
+    assert selectors.ledger_drift(book_id=book.id) == []
+
+
+def test_sharded_account_rules(book: BookInfo) -> None:
+    services.account_open(
+        book_id=book.id, code="in_transit:ach", currency="USD", type="liability", shards=2
+    )
+    with pytest.raises(errors.AccountConflict):
+        services.account_open(
+            book_id=book.id, code="in_transit:ach", currency="USD", type="liability", shards=3
+        )
+    for kwargs in ({"shards": 0}, {"shards": 65}, {"shards": 2, "floor": "0"}, {"shards": True}):
+        with pytest.raises(DomainError) as caught:
+            services.account_open(
+                book_id=book.id, code="x", currency="USD", type="liability", **kwargs
+            )
+        assert caught.value.code == "invalid_input"

@@ -93,14 +93,14 @@ def embedded_redis_url() -> str:
     return f"redis+socket://{sock_path}"
 
 
-def stop_embedded() -> None:
-    """Stop the embedded servers, if they run (used by the stack runner on shutdown)."""
+def stop_embedded(*, database: bool = True, broker: bool = True) -> None:
+    """Stop the embedded servers (either or both), if they run."""
     pid_file = LOCAL_DIR / "redis" / "redis.pid"
-    if pid_file.exists():
+    if broker and pid_file.exists():
         with contextlib.suppress(OSError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
     pgdata = LOCAL_DIR / "pgdata"
-    if (pgdata / "postmaster.pid").exists():
+    if database and (pgdata / "postmaster.pid").exists():
         from pgserver import _commands
 
         pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time

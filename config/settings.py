@@ -108,7 +108,9 @@ REST_FRAMEWORK: dict[str, object] = {
 
 # Celery: Redis broker, JSON only, late acks, explicit queues.
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = None
+# Results are kept (briefly) only for tasks that ask for them, such as ledger.verify's summary.
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

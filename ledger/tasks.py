@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
     name="ledger.verify",
     acks_late=True,
     serializer="json",
+    ignore_result=False,
     # Read-only, so a retry or a redelivery is harmless; a database blip is worth a few retries.
     autoretry_for=(OperationalError, InterfaceError),
     max_retries=3,

@@ -632,3 +632,14 @@ def test_seed_demo_is_idempotent_and_sound() -> None:
         "in_transit:ach": Decimal("247.50"),
         "fees": Decimal("7.50"),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ledger_verify_runs_on_a_real_worker(journal: Journal) -> None:
+    """Beat's task, sent through the Redis broker to a worker process on the test database."""
+    from tests.workers import celery_worker
+
+    with celery_worker():
+        summary = celery_app.send_task("ledger.verify").get(timeout=60)
+    assert summary["drifts"] == 0
+    assert summary["books"] == len(selectors.book_list())

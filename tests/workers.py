@@ -1,0 +1,79 @@
+"""A real Celery worker process for tests, on the test database and the test broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 60
+
+
+def test_database_url() -> str:
+    """A URL for the database the tests run on (pytest-django's ``test_...`` database)."""
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@/{db['NAME']}?host={host}"
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+@contextmanager
+def celery_worker(queues: str = "default,ledger") -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``celery worker`` as its own process; stop it (TERM, then KILL) on exit."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": str(settings.REDIS_URL),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@localhost"
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queues,
+            "--pool",
+            "solo",
+            "-n",
+            hostname,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start (exit code {process.poll()})")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -376,12 +376,13 @@ def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
         _check(item, accounts)
     fresh = _distinct(prepared)
 
-    entry_cols, line_cols = _columns(fresh)
+    entries_json, lines_json = _payload(fresh)
     connection.ensure_connection()
     # A server-side-binding cursor on Django's own connection: the statement is prepared once
-    # per connection and the arrays travel as binary parameters.
+    # per connection.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_POST_SQL, [*entry_cols, *line_cols], prepare=True)
+        account_ids = sorted({account_id for item in fresh for account_id, _, _ in item.lines})
+        cursor.execute(_POST_SQL, [entries_json, lines_json, account_ids], prepare=True)
         rows = cursor.fetchall()
 
     by_key = {(item.spec.book_id, item.spec.idempotency_key): item for item in fresh}
@@ -416,36 +417,27 @@ def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
     return [results[(item.spec.book_id, item.spec.idempotency_key)] for item in prepared]
 
 
-def _columns(fresh: list[_Prepared]) -> tuple[list[list[Any]], list[list[Any]]]:
-    """The statement's parameters: one array per entry column and per line column."""
-    entry_cols: list[list[Any]] = [[] for _ in range(10)]
-    line_cols: list[list[Any]] = [[] for _ in range(5)]
+def _payload(fresh: list[_Prepared]) -> tuple[str, str]:
+    """The statement's two parameters, as JSON arrays of rows: entries
+    ``[ordinal, book_id, kind, memo, date, key, metadata, refs, reverses_id, line_count]`` and
+    lines ``[ordinal, line_no, account_id, direction, amount_minor]``. One JSON document travels
+    and parses faster than fifteen arrays."""
+    entries: list[str] = []
+    lines: list[str] = []
+    dumps = json.dumps
     for ordinal, item in enumerate(fresh):
         spec = item.spec
-        entry_row: tuple[Any, ...] = (
-            ordinal,
-            spec.book_id,
-            spec.kind,
-            spec.memo,
-            item.effective_date,
-            spec.idempotency_key,
-            item.metadata_json,
-            item.refs_json,
-            item.reverses_id,
-            len(item.lines),
+        entries.append(
+            f"[{ordinal},{spec.book_id},{dumps(spec.kind)},{dumps(spec.memo)},"
+            f'"{item.effective_date.isoformat()}",{dumps(spec.idempotency_key)},'
+            f"{item.metadata_json},{item.refs_json},{dumps(item.reverses_id)},{len(item.lines)}]"
         )
-        for column, value in zip(entry_cols, entry_row, strict=True):
-            column.append(value)
         assert item.minor is not None
         for line_no, ((account_id, direction, _), amount_minor) in enumerate(
             zip(item.lines, item.minor, strict=True)
         ):
-            for column, value in zip(
-                line_cols, (ordinal, line_no, account_id, direction, amount_minor), strict=True
-            ):
-                column.append(value)
-
-    return entry_cols, line_cols
+            lines.append(f'[{ordinal},{line_no},{account_id},"{direction}",{amount_minor}]')
+    return f"[{','.join(entries)}]", f"[{','.join(lines)}]"
 
 
 def _raise_problem(

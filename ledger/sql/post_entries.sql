@@ -1,23 +1,23 @@
--- Post a batch of entries in one statement (ledger.services.posting). Parameters, as arrays:
--- entries (ordinal, book_id, kind, memo, effective_date, key, metadata, refs, reverses_id,
--- line_count) and lines (ordinal, line_no, account_id, direction, amount_minor).
+-- Post a batch of entries in one statement (ledger.services.posting). Parameters, two JSON
+-- arrays of rows: entries [ordinal, book_id, kind, memo, effective_date, key, metadata, refs,
+-- reverses_id, line_count] and lines [ordinal, line_no, account_id, direction, amount_minor];
+-- then the accounts touched, as an array (so the generic plan looks each one up by key).
 -- Locks the accounts in ascending id order (and share-locks their books), skips keys already
 -- stored, computes running balances from the locked rows, and inserts everything unless a floor
 -- or a closed period forbids it; then it returns the first problem instead.
 WITH entries AS MATERIALIZED (
-    SELECT *
-      FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::text[], %s::date[], %s::text[],
-                  %s::text[], %s::text[], %s::bigint[], %s::int[])
-           AS t(ord, book_id, kind, memo, effective_date, key, metadata, refs, reverses_id,
-                line_count)
+    SELECT (r->>0)::int AS ord, (r->>1)::bigint AS book_id, r->>2 AS kind, r->>3 AS memo,
+           (r->>4)::date AS effective_date, r->>5 AS key, r->6 AS metadata, r->7 AS refs,
+           (r->>8)::bigint AS reverses_id, (r->>9)::int AS line_count
+      FROM jsonb_array_elements(%s::jsonb) AS r
 ), lines AS MATERIALIZED (
-    SELECT *
-      FROM unnest(%s::int[], %s::int[], %s::bigint[], %s::text[], %s::bigint[])
-           AS t(ord, line_no, account_id, direction, amount_minor)
+    SELECT (r->>0)::int AS ord, (r->>1)::int AS line_no, (r->>2)::bigint AS account_id,
+           r->>3 AS direction, (r->>4)::bigint AS amount_minor
+      FROM jsonb_array_elements(%s::jsonb) AS r
 ), locked AS MATERIALIZED (
     SELECT a.id, a.type, a.currency, a.floor_minor, a.balance_minor, a.version, b.closed_through
       FROM ledger_account a JOIN ledger_book b ON b.id = a.book_id
-     WHERE a.id IN (SELECT DISTINCT account_id FROM lines)
+     WHERE a.id = ANY(%s::bigint[])
      ORDER BY a.id
        FOR NO KEY UPDATE OF a FOR SHARE OF b
 ), existing AS MATERIALIZED (
@@ -50,8 +50,8 @@ WITH entries AS MATERIALIZED (
     INSERT INTO ledger_entry
         (book_id, kind, memo, effective_date, idempotency_key, metadata, refs, reverses_id,
          line_count)
-    SELECT en.book_id, en.kind, en.memo, en.effective_date, en.key, en.metadata::jsonb,
-           en.refs::jsonb, en.reverses_id, en.line_count
+    SELECT en.book_id, en.kind, en.memo, en.effective_date, en.key, en.metadata, en.refs,
+           en.reverses_id, en.line_count
       FROM entries en
      WHERE en.ord NOT IN (SELECT ord FROM existing)
        AND NOT EXISTS (SELECT 1 FROM problem)
@@ -65,6 +65,7 @@ WITH entries AS MATERIALIZED (
     SELECT e.id, c.account_id, c.book_id, c.currency, c.effective_date, c.direction,
            c.amount_minor, c.balance_after, c.version_after
       FROM calc c JOIN e ON e.book_id = c.book_id AND e.idempotency_key = c.key
+     ORDER BY c.ord, c.line_no  -- postings take their ids in line order
     RETURNING id, entry_id, account_id, balance_after_minor, version_after, currency
 )
 SELECT 'e', e.id, e.book_id, NULL::bigint, NULL::bigint, NULL::bigint, e.idempotency_key,

@@ -24,6 +24,7 @@ import psycopg.errors
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.utils import timezone
+from psycopg import _queries as psycopg_queries
 
 from ledger import errors
 from ledger.money import from_minor, to_minor
@@ -42,7 +43,19 @@ ACCOUNT_CACHE_MAX = 200_000
 STALE_RUNNING_BALANCE = "LD001"  # SQLSTATE raised by ledger_postings_apply
 _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
-_POST_SQL = (Path(__file__).resolve().parent.parent / "sql" / "post_entries.sql").read_text()
+
+
+def _compact(sql: str) -> str:
+    """The statement without comments or runs of whitespace: psycopg caches the parsing of a
+    query only up to 4 kB, and this one is parsed on every call otherwise."""
+    code = " ".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return " ".join(code.split())
+
+
+_POST_SQL = _compact(
+    (Path(__file__).resolve().parent.parent / "sql" / "post_entries.sql").read_text()
+)
+assert len(_POST_SQL) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, len(_POST_SQL)
 _TRANSIENT = (
     psycopg.errors.DeadlockDetected,
     psycopg.errors.SerializationFailure,

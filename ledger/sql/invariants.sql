@@ -1,11 +1,9 @@
 -- The ledger's invariants (DESIGN.md section 2), enforced by PostgreSQL itself so that raw SQL
 -- cannot break them either. Every error names the invariant it protects.
 
--- A composite key makes a posting's book and currency its account's (invariant 3). That its book
--- and effective date are its entry's is checked by ledger_postings_apply, once per statement.
-ALTER TABLE ledger_posting
-    ADD CONSTRAINT ledger_posting_account_fk FOREIGN KEY (account_id, book_id, currency)
-        REFERENCES ledger_account (id, book_id, currency);
+-- Invariant 3 (a posting's book and currency are its account's, its book and effective date its
+-- entry's) and the foreign keys of entries and postings are checked by the statement triggers
+-- below, once per statement: per-row foreign-key checks cost more than the rest of a batch.
 
 -- Every posting updates its account's row: leave room on each page for those updates to stay on
 -- the page (HOT) and be pruned there.
@@ -105,6 +103,16 @@ LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     bad record;
 BEGIN
+    -- Every book exists (this is the entry's foreign key, checked once per statement), and is
+    -- share-locked so that closing a period waits for this entry.
+    SELECT n.book_id INTO bad
+      FROM (SELECT DISTINCT book_id FROM new_entries) n
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_book b WHERE b.id = n.book_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger invariant: book % does not exist', bad.book_id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
     PERFORM 1 FROM ledger_book b
      WHERE b.id IN (SELECT DISTINCT n.book_id FROM new_entries n)
      ORDER BY b.id
@@ -118,13 +126,16 @@ BEGIN
             bad.id, bad.effective_date, bad.closed_through
             USING ERRCODE = 'check_violation';
     END IF;
-    SELECT n.id INTO bad
-      FROM new_entries n JOIN ledger_entry o ON o.id = n.reverses_id
-     WHERE o.book_id <> n.book_id
+    SELECT n.id, n.reverses_id INTO bad
+      FROM new_entries n
+     WHERE n.reverses_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM ledger_entry o
+                        WHERE o.id = n.reverses_id AND o.book_id = n.book_id)
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'ledger invariant: reversal % is not in the book of the entry it reverses', bad.id
-            USING ERRCODE = 'check_violation';
+        RAISE EXCEPTION 'ledger invariant: reversal % does not reverse an entry of its own book (%)',
+            bad.id, bad.reverses_id
+            USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
 END
@@ -162,27 +173,41 @@ BEGIN
                last_posted_at = greatest(a.last_posted_at, p.last_at)
           FROM per_account p
          WHERE a.id = p.account_id
-        RETURNING a.id, a.type, a.floor_minor, a.balance_minor AS new_balance,
-                  a.version AS new_version, ledger_normal_sign(a.type) * p.debit_net AS delta, p.n
+        RETURNING a.id, a.type, a.book_id, a.currency, a.floor_minor,
+                  a.balance_minor AS new_balance, a.version AS new_version,
+                  ledger_normal_sign(a.type) * p.debit_net AS delta, p.n
     ), expected AS (
         SELECT r.id, r.account_id, r.version_after, r.balance_after_minor, m.floor_minor,
+               m.id IS NULL AS no_account,
+               r.book_id IS DISTINCT FROM m.book_id OR r.currency IS DISTINCT FROM m.currency
+                   AS other_book_or_currency,
                m.new_version - m.n + row_number() OVER w AS want_version,
                m.new_balance - m.delta + sum(ledger_normal_sign(m.type)
                    * CASE WHEN r.direction = 'D' THEN r.amount_minor ELSE -r.amount_minor END) OVER w
                    AS want_balance
-          FROM new_postings r JOIN moved m ON m.id = r.account_id
+          FROM new_postings r LEFT JOIN moved m ON m.id = r.account_id
         WINDOW w AS (PARTITION BY r.account_id ORDER BY r.version_after
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )
     SELECT * INTO bad
       FROM expected e
-     WHERE e.version_after <> e.want_version
+     WHERE e.no_account OR e.other_book_or_currency
+        OR e.version_after <> e.want_version
         OR e.balance_after_minor <> e.want_balance
         OR (e.floor_minor IS NOT NULL AND e.want_balance < e.floor_minor)
-     ORDER BY (e.floor_minor IS NOT NULL AND e.want_balance < e.floor_minor) DESC
+     ORDER BY e.no_account DESC, e.other_book_or_currency DESC,
+              (e.floor_minor IS NOT NULL AND e.want_balance < e.floor_minor) DESC
      LIMIT 1;
     IF FOUND THEN
-        IF bad.floor_minor IS NOT NULL AND bad.want_balance < bad.floor_minor THEN
+        IF bad.no_account THEN
+            RAISE EXCEPTION 'ledger invariant: posting % refers to account %, which does not exist',
+                bad.id, bad.account_id
+                USING ERRCODE = 'foreign_key_violation';
+        ELSIF bad.other_book_or_currency THEN
+            RAISE EXCEPTION 'ledger invariant: posting % is not in the book and currency of its account %',
+                bad.id, bad.account_id
+                USING ERRCODE = 'check_violation';
+        ELSIF bad.floor_minor IS NOT NULL AND bad.want_balance < bad.floor_minor THEN
             RAISE EXCEPTION 'ledger invariant: posting % would take account % to %, below its floor %',
                 bad.id, bad.account_id, bad.want_balance, bad.floor_minor
                 USING ERRCODE = 'check_violation';
@@ -192,14 +217,17 @@ BEGIN
             USING ERRCODE = 'LD001';
     END IF;
 
-    -- Scalar subqueries: one index lookup per entry, whatever the planner thinks of the sizes.
+    -- One index lookup of the entry and one count of its postings per entry, whatever the
+    -- planner thinks of the sizes.
     SELECT * INTO bad
-      FROM (SELECT n.entry_id,
-                   (SELECT x.line_count FROM ledger_entry x WHERE x.id = n.entry_id) AS line_count,
-                   (SELECT x.book_id = n.book_id AND x.effective_date = n.effective_date
-                      FROM ledger_entry x WHERE x.id = n.entry_id) AS same_book_and_date,
+      FROM (SELECT n.entry_id, x.line_count, x.same_book_and_date,
                    (SELECT count(*) FROM ledger_posting p WHERE p.entry_id = n.entry_id) AS lines
-              FROM (SELECT DISTINCT entry_id, book_id, effective_date FROM new_postings) n) c
+              FROM (SELECT DISTINCT entry_id, book_id, effective_date FROM new_postings) n
+              LEFT JOIN LATERAL (
+                    SELECT e.line_count,
+                           e.book_id = n.book_id AND e.effective_date = n.effective_date
+                               AS same_book_and_date
+                      FROM ledger_entry e WHERE e.id = n.entry_id OFFSET 0) x ON true) c
      WHERE c.line_count IS NULL OR NOT c.same_book_and_date OR c.lines > c.line_count
      LIMIT 1;
     IF FOUND THEN

@@ -191,7 +191,7 @@ def test_postings_cannot_be_added_to_a_committed_entry(funded: Any) -> None:
 def test_posting_currency_must_be_its_accounts(funded: Any) -> None:
     book, cash, funding = funded
     before = snapshot()
-    with pytest.raises(DatabaseError, match="ledger_posting_account_fk"):
+    with pytest.raises(DatabaseError, match="not in the book and currency of its account"):
         raw_entry(
             book,
             posting_values("(ENTRY)", cash, "D", 500, 10500, 2, currency="EUR"),
@@ -205,7 +205,7 @@ def test_posting_must_be_in_its_accounts_book(funded: Any) -> None:
     other = services.book_open(code="other-book")
     before = snapshot()
     # The entry is in the other book; the postings claim that book but name this book's accounts.
-    with pytest.raises(DatabaseError, match="ledger_posting_account_fk"):
+    with pytest.raises(DatabaseError, match="not in the book and currency of its account"):
         raw_entry(
             other,
             posting_values("(ENTRY)", cash, "D", 500, 10500, 2, book_id=other.id),
@@ -399,3 +399,33 @@ def test_shards_keep_their_parent(book: BookInfo) -> None:
             " floor_minor) VALUES (%s, 'fees#8', 'USD', 'x', 'revenue', '{}', %s, 0)",
             [book.id, fees.id],
         )
+
+
+def test_keys_are_checked(funded: Any) -> None:
+    book, cash, funding = funded
+    before = snapshot()
+    with pytest.raises(DatabaseError, match="account 987654, which does not exist"):
+        raw_entry(
+            book,
+            posting_values("(ENTRY)", cash, "D", 500, 10500, 2),
+            posting_values("(ENTRY)", funding, "C", 500, 10500, 2).replace(
+                f"), {funding.id}, ", "), 987654, ", 1
+            ),
+        )
+    with pytest.raises(DatabaseError, match="book 987654 does not exist"):
+        sql(insert_entry(987654))
+    with pytest.raises(DatabaseError, match="entry 987654, which does not exist"):
+        sql(
+            POSTING_COLUMNS
+            + posting_values("987654", cash, "D", 500, 10500, 2)
+            + ", "
+            + posting_values("987654", funding, "C", 500, 10500, 2)
+        )
+    with pytest.raises(DatabaseError, match="does not reverse an entry of its own book"):
+        sql(
+            "INSERT INTO ledger_entry (book_id, kind, memo, effective_date, idempotency_key,"
+            " metadata, refs, line_count, reverses_id) VALUES (%s, 'x', '', %s, 'rev', '{}',"
+            " '{}', 2, 987654)",
+            [book.id, TODAY],
+        )
+    assert snapshot() == before

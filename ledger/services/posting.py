@@ -1,10 +1,11 @@
 """Posting entries: one entry, a batch, or the reversal of an entry.
 
-The hot path is one SQL statement (``ledger/sql/post_entries.sql``): it locks the accounts in
-ascending id order, computes each posting's running balance from the locked rows, checks floors
-and closed periods, and inserts the entries and postings, or nothing. Outside a transaction that
-statement commits on its own, so the account locks are held for one statement, not a round trip
-more: hot accounts (fees, in transit) see as little contention as the database allows.
+The hot path is one SQL statement (``ledger_post_entries``, ``ledger/sql/post_entries.sql``): it
+locks the accounts in ascending id order, computes each posting's running balance from the
+locked rows, checks floors and closed periods, and inserts the entries and postings, or nothing.
+Outside a transaction that statement commits on its own, so the account locks are held for one
+statement, not a round trip more: hot accounts (fees, in transit) see as little contention as
+the database allows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
@@ -24,7 +24,6 @@ import psycopg.errors
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.utils import timezone
-from psycopg import _queries as psycopg_queries
 
 from ledger import errors
 from ledger.money import from_minor, to_minor
@@ -44,18 +43,8 @@ STALE_RUNNING_BALANCE = "LD001"  # SQLSTATE raised by ledger_postings_apply
 _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
 
-
-def _compact(sql: str) -> str:
-    """The statement without comments or runs of whitespace: psycopg caches the parsing of a
-    query only up to 4 kB, and this one is parsed on every call otherwise."""
-    code = " ".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return " ".join(code.split())
-
-
-_POST_SQL = _compact(
-    (Path(__file__).resolve().parent.parent / "sql" / "post_entries.sql").read_text()
-)
-assert len(_POST_SQL) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, len(_POST_SQL)
+# ledger_post_entries is installed by migration ledger.0003 from ledger/sql/post_entries.sql.
+_POST_SQL = "SELECT * FROM ledger_post_entries(%s::jsonb, %s::jsonb, %s::bigint[])"
 _TRANSIENT = (
     psycopg.errors.DeadlockDetected,
     psycopg.errors.SerializationFailure,

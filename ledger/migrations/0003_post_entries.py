@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from django.db import migrations
+
+SQL = (Path(__file__).resolve().parent.parent / "sql" / "post_entries.sql").read_text()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0002_invariants")]
+
+    operations = [
+        migrations.RunSQL(SQL, reverse_sql="DROP FUNCTION ledger_post_entries(jsonb, jsonb, bigint[])")
+    ]

@@ -138,6 +138,19 @@ def _stop_servers(servers: _Servers) -> None:
         )
 
 
+def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
+    """A child in its own process group, its output piped to us for prefixing."""
+    return subprocess.Popen(
+        argv,
+        cwd=BASE_DIR,
+        env=_child_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+    )
+
+
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
@@ -147,15 +160,7 @@ def _child_env() -> dict[str, str]:
 def _run_step(stop: _Stop, name: str, args: list[str]) -> int | None:
     """Run one preparation command to its end; None when a stop was asked for meanwhile."""
     _say(f"{name}: {' '.join(args)}")
-    process = subprocess.Popen(
-        [sys.executable, MANAGE, *args],
-        cwd=BASE_DIR,
-        env=_child_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        process_group=0,
-    )
+    process = _spawn([sys.executable, MANAGE, *args])
     child = _Child(name, process)
     while process.poll() is None:
         if stop.requested:
@@ -241,15 +246,7 @@ def _prepare(stop: _Stop) -> str | None:
 def _start(name: str, args: list[str]) -> _Child:
     # Each child leads its own process group: a terminal's Ctrl-C reaches only this launcher,
     # which then stops the children in order and can kill a whole group if one hangs.
-    process = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        cwd=BASE_DIR,
-        env=_child_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        process_group=0,
-    )
+    process = _spawn([sys.executable, "-m", *args])
     _say(f"{name} started (pid {process.pid})")
     return _Child(name, process)
 

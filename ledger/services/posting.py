@@ -42,6 +42,7 @@ ACCOUNT_CACHE_MAX = 200_000
 STALE_RUNNING_BALANCE = "LD001"  # SQLSTATE raised by ledger_postings_apply
 _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
+_DIRECTION_OF = {"debit": "D", "credit": "C"}  # Side is a StrEnum: its members look up too
 
 # ledger_post_entries is installed by migration ledger.0003 from ledger/sql/post_entries.sql.
 _POST_SQL = "SELECT * FROM ledger_post_entries(%s::jsonb, %s::jsonb, %s::bigint[])"
@@ -206,6 +207,8 @@ class _Prepared:
 def _json_object(value: object, name: str) -> str:
     if not isinstance(value, dict):
         raise errors.InvalidEntry(f"{name} must be a JSON object", field=name)
+    if not value:
+        return "{}"
     try:
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
@@ -244,14 +247,13 @@ def _prepare(spec: EntrySpec) -> _Prepared:
             raise errors.InvalidEntry(
                 f"line {index}: account_id must be an integer", field="lines", line=index
             )
-        try:
-            direction = _DIRECTION[Side(line.side)]
-        except ValueError:
+        direction = _DIRECTION_OF.get(line.side) if isinstance(line.side, str) else None
+        if direction is None:
             raise errors.InvalidEntry(
                 f"line {index}: side must be 'debit' or 'credit', not {line.side!r}",
                 field="lines",
                 line=index,
-            ) from None
+            )
         checked.append((line.account_id, direction, line))
     return _Prepared(
         spec=spec,
@@ -521,10 +523,15 @@ def _fresh_info(
         recorded_at=recorded_at,
         idempotency_key=spec.idempotency_key,
         reverses_id=item.reverses_id,
-        metadata=json.loads(item.metadata_json),
-        refs=json.loads(item.refs_json),
+        metadata=_loads(item.metadata_json),
+        refs=_loads(item.refs_json),
         postings=tuple(postings),
     )
+
+
+def _loads(document: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = {} if document == "{}" else json.loads(document)
+    return loaded
 
 
 # --- idempotency ---

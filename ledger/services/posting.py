@@ -490,19 +490,24 @@ def _distinct(prepared: list[_Prepared]) -> list[_Prepared]:
     return list(seen.values())
 
 
+def _by_id(row: tuple[Any, ...]) -> int:
+    # Postings take their ids in line order (the statement inserts them so).
+    posting_id: int = row[1]
+    return posting_id
+
+
 def _fresh_info(
     entry_id: int, recorded_at: dt.datetime, item: _Prepared, rows: list[tuple[Any, ...]]
 ) -> EntryInfo:
-    """The new entry, its postings matched to its lines: an account's postings within one entry
-    take increasing versions in line order."""
+    """The new entry with its postings, which the statement returns in line order."""
     spec = item.spec
     assert item.minor is not None
-    per_account: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: r[5]):
-        per_account[row[3]].append(row)
     postings = []
-    for (account_id, direction, _), amount_minor in zip(item.lines, item.minor, strict=True):
-        _, posting_id, _, _, balance_minor, version, currency, _, _ = per_account[account_id].pop(0)
+    for (account_id, direction, _), amount_minor, row in zip(
+        item.lines, item.minor, sorted(rows, key=_by_id), strict=True
+    ):
+        _, posting_id, _, row_account_id, balance_minor, version, currency, _, _ = row
+        assert row_account_id == account_id, (entry_id, row_account_id, account_id)
         postings.append(
             PostingInfo(
                 id=posting_id,

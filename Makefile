@@ -25,6 +25,7 @@ test: lint types layers pytest
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
 
 types: $(STAMP)
 	$(VENV)/bin/mypy .

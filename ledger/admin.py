@@ -235,7 +235,9 @@ class EntryAdmin(ReadOnlyAdmin):
         "idempotency_key",
         "reverses",
     )
-    list_filter = ("book", "kind", "effective_date")
+    # No filter on kind: listing its distinct values scans the whole journal.
+    list_filter = ("book", "effective_date")
+    ordering = ("-id",)  # newest first
     list_select_related = ("book", "reverses")
     search_fields = ("=id", "idempotency_key", "kind", "memo")
     date_hierarchy = "effective_date"

@@ -81,4 +81,5 @@ def to_minor(amount: AmountLike, currency: str) -> int:
 def from_minor(amount_minor: int, currency: str) -> Decimal:
     """Integer minor units to a Decimal quantised to the currency's exponent ("25.00")."""
     # scaleb keeps the integer's digits and sets the exponent: 2500 -> 25.00, 0 -> 0.00.
-    return Decimal(amount_minor).scaleb(-currency_exponent(currency))
+    # int() also turns a numeric sum of zero from SQL into 0, never "-0.00".
+    return Decimal(int(amount_minor)).scaleb(-currency_exponent(currency))

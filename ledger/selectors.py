@@ -256,7 +256,7 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) 
             """,
             [account_id, account_id, date_from],
         )
-        opening_debit_net = cursor.fetchone()[0]
+        opening_debit_net = int(cursor.fetchone()[0])
         cursor.execute(
             """
             SELECT p.id, p.entry_id, p.effective_date, p.recorded_at, e.kind, e.memo, p.direction,

@@ -648,6 +648,11 @@ def test_statement_and_trial_balance(book: BookInfo, accounts: dict[str, Account
         "20.00",
         "40.00",
     )
+    empty_start = selectors.account_statement(
+        account_id=accounts["available"].id, date_from=DAY, date_to=DAY + dt.timedelta(days=5)
+    )
+    assert str(empty_start.opening_balance) == "0.00"  # a liability with nothing before: not -0.00
+    assert str(empty_start.closing_balance) == "30.00"
     trial = selectors.trial_balance(book_id=book.id, as_of=DAY, currency="USD")
     assert trial is not None
     assert {(r.code, str(r.debit), str(r.credit)) for r in trial.rows} == {

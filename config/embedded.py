@@ -8,6 +8,7 @@ that is already running there is reused, so the web process, the worker and beat
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -32,12 +33,19 @@ def embedded_database_url() -> str:
     pgdata = LOCAL_DIR / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(pgdata), cleanup_mode=None)
+    # pgserver logs from its own exit handler, when a test runner may have closed the stream;
+    # handlers run last-registered first, so this quiets it just before.
+    atexit.register(_quiet_pgserver)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     socket_dir = server.get_uri().split("host=", 1)[1]
     logger.warning("DATABASE_URL is unset: using embedded PostgreSQL in %s", pgdata)
     return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def _quiet_pgserver() -> None:
+    logging.getLogger("pgserver").disabled = True
 
 
 def _redis_answers(sock_path: Path) -> bool:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection
@@ -21,15 +21,9 @@ START_TIMEOUT_S = 60
 
 
 def test_database_url() -> str:
-    """A URL for the database the tests run on (pytest-django's ``test_...`` database)."""
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@/{db['NAME']}?host={host}"
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+    """DATABASE_URL, pointed at the database the tests run on (pytest-django's ``test_...``)."""
+    url = urlsplit(str(settings.DATABASE_URL))
+    return urlunsplit(url._replace(path="/" + quote(str(connection.settings_dict["NAME"]))))
 
 
 @contextmanager

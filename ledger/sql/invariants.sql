@@ -129,8 +129,8 @@ BEGIN
     SELECT n.id, n.reverses_id INTO bad
       FROM new_entries n
      WHERE n.reverses_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM ledger_entry o
-                        WHERE o.id = n.reverses_id AND o.book_id = n.book_id)
+       AND (SELECT o.book_id FROM ledger_entry o WHERE o.id = n.reverses_id)
+           IS DISTINCT FROM n.book_id
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'ledger invariant: reversal % does not reverse an entry of its own book (%)',
@@ -151,9 +151,9 @@ CREATE TRIGGER ledger_entries_check AFTER INSERT ON ledger_entry
 -- never gains postings beyond its declared line count, and a posting's book and effective date are
 -- its entry's. One set-based pass per statement keeps batch posting fast. A stale running balance
 -- raises SQLSTATE LD001, which the posting service retries.
--- The trigger joins a statement's new rows (few, or a batch) to whole tables by key; table
--- statistics can be stale right after a bulk load, so sequential scans of those tables are ruled
--- out and lookups go through their indexes.
+-- The trigger looks up a statement's new rows (few, or a batch) in whole tables by key. Its plans
+-- are cached per session and statistics can be stale (a table analysed while empty), so
+-- sequential scans are ruled out and lookups are written as per-row probes of an index.
 CREATE FUNCTION ledger_postings_apply() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
@@ -173,6 +173,7 @@ BEGIN
                last_posted_at = greatest(a.last_posted_at, p.last_at)
           FROM per_account p
          WHERE a.id = p.account_id
+           AND a.id = ANY (ARRAY(SELECT account_id FROM per_account))  -- probe by key
         RETURNING a.id, a.type, a.book_id, a.currency, a.floor_minor,
                   a.balance_minor AS new_balance, a.version AS new_version,
                   ledger_normal_sign(a.type) * p.debit_net AS delta, p.n
@@ -253,7 +254,7 @@ CREATE TRIGGER ledger_postings_apply AFTER INSERT ON ledger_posting
 -- Invariant 1 (and 8 by construction): at commit, each new entry has exactly its declared lines
 -- and balances per currency.
 CREATE FUNCTION ledger_entry_check_balanced() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     lines bigint;
     unbalanced text;

@@ -35,8 +35,12 @@ BEGIN
          ORDER BY a.id
            FOR NO KEY UPDATE OF a FOR SHARE OF b
     ), existing AS MATERIALIZED (
+        -- A subquery per entry, not a join: always one index probe per key, even in a plan
+        -- cached while the table looked empty.
         SELECT en.ord
-          FROM entries en JOIN ledger_entry x ON x.book_id = en.book_id AND x.idempotency_key = en.key
+          FROM entries en
+         WHERE (SELECT x.id FROM ledger_entry x
+                 WHERE x.book_id = en.book_id AND x.idempotency_key = en.key) IS NOT NULL
     ), calc AS MATERIALIZED (
         SELECT l.ord, l.line_no, l.account_id, l.direction, l.amount_minor, k.currency,
                k.floor_minor, k.closed_through, en.effective_date, en.book_id, en.key,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -44,7 +45,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 def _money(amount_minor: int | None, currency: str) -> str:
-    return "" if amount_minor is None else f"{from_minor(amount_minor, currency):,}"
+    # Plain digits, as on the report pages and in the exports, so figures compare at a glance.
+    return "" if amount_minor is None else str(from_minor(amount_minor, currency))
+
+
+def _require_view(request: HttpRequest, *model_admins: admin.ModelAdmin) -> None:
+    """The report pages show balances: staff need view permission on what they summarise."""
+    if not all(model_admin.has_view_permission(request) for model_admin in model_admins):
+        raise PermissionDenied
 
 
 # --- forms for the two report pages ---------------------------------------------------------
@@ -77,16 +85,13 @@ class StatementForm(forms.Form):
 class BookAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "closed_through", "created_at", "trial_balance_link")
     search_fields = ("code", "name")
+    change_form_template = "admin/ledger/book_change_form.html"
+    change_list_template = "admin/ledger/book_change_list.html"
 
     @admin.display(description="Trial balance")
     def trial_balance_link(self, book: Book) -> str:
         url = reverse("admin:ledger_trial_balance")
-        return format_html(
-            '<a href="{}?book={}&as_of={}">trial balance</a>',
-            url,
-            book.pk,
-            timezone.localdate().isoformat(),
-        )
+        return format_html('<a href="{}?book={}">trial balance</a>', url, book.pk)
 
     def get_urls(self) -> list[URLPattern]:
         extra = [
@@ -99,9 +104,13 @@ class BookAdmin(ReadOnlyAdmin):
         return extra + super().get_urls()
 
     def trial_balance_view(self, request: HttpRequest) -> HttpResponse:
-        data = request.GET if "book" in request.GET else None
-        initial = {"as_of": timezone.localdate()}
-        form = TrialBalanceForm(data, initial=initial)
+        _require_view(request, self, self.admin_site.get_model_admin(Account))
+        today = timezone.localdate().isoformat()
+        # Unbound until a book is chosen, so the first visit shows no "required" errors.
+        form = TrialBalanceForm(
+            {"as_of": today, **request.GET.dict()} if "book" in request.GET else None,
+            initial={"as_of": today},
+        )
         report = None
         if form.is_valid():
             report = selectors.trial_balance(
@@ -137,9 +146,26 @@ class AccountAdmin(ReadOnlyAdmin):
     )
     list_filter = ("book", "currency", "type")
     list_select_related = ("book",)
-    search_fields = ("code", "name")
-    readonly_fields = ("balance", "floor", "statement_link")
+    search_fields = ("code",)
+    fields = (
+        "book",
+        "code",
+        "name",
+        "currency",
+        "type",
+        "balance",
+        "floor",
+        "version",
+        "parent",
+        "shard_count",
+        "last_posted_at",
+        "created_at",
+        "metadata",
+    )
+    readonly_fields = ("balance", "floor")
+    change_form_template = "admin/ledger/account_change_form.html"
 
+    # The row's own balance: a sharded parent's shards are accounts of their own, listed too.
     @admin.display(description="Balance", ordering="balance_minor")
     def balance(self, account: Account) -> str:
         return _money(account.balance_minor, account.currency)
@@ -164,17 +190,22 @@ class AccountAdmin(ReadOnlyAdmin):
         return extra + super().get_urls()
 
     def statement_view(self, request: HttpRequest, account_id: int) -> HttpResponse:
+        _require_view(request, self)
         today = timezone.localdate()
-        initial = {"date_from": today - dt.timedelta(days=STATEMENT_DEFAULT_DAYS), "date_to": today}
-        form = StatementForm(request.GET if "date_from" in request.GET else initial)
-        account = selectors.account_get(account_id=account_id)
+        data = {
+            "date_from": (today - dt.timedelta(days=STATEMENT_DEFAULT_DAYS)).isoformat(),
+            "date_to": today.isoformat(),
+        }
+        data.update((key, request.GET[key]) for key in data if key in request.GET)
+        form = StatementForm(data)
         statement = None
-        if account is not None and form.is_valid():
+        if form.is_valid():
             statement = selectors.account_statement(
                 account_id=account_id,
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
             )
+        account = statement.account if statement else selectors.account_get(account_id=account_id)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Statement of {account.code} ({account.currency})"
@@ -196,6 +227,7 @@ class AccountAdmin(ReadOnlyAdmin):
 
 class PostingInline(admin.TabularInline):
     model = Posting
+    template = "admin/ledger/posting_inline.html"
     extra = 0
     can_delete = False
     fields = ("account", "side", "amount", "balance_after", "version_after", "recorded_at")
@@ -206,6 +238,9 @@ class PostingInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Posting]:
@@ -240,6 +275,7 @@ class EntryAdmin(ReadOnlyAdmin):
     ordering = ("-id",)  # newest first
     list_select_related = ("book", "reverses")
     search_fields = ("=id", "idempotency_key", "kind", "memo")
-    date_hierarchy = "effective_date"
+    # No date hierarchy either: with no index on the entry's date it scans the journal twice per
+    # page; the effective-date filter narrows by date without that.
     inlines = (PostingInline,)
     show_full_result_count = False  # a full count of a large journal is slow

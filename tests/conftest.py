@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 
 import pytest
 
-from ledger import services
 from ledger.types import AccountInfo, BookInfo
-
-_counter = itertools.count(1)
+from tests.factories import AccountFactory, BookFactory
 
 
 @pytest.fixture
 def book(db: None) -> BookInfo:
-    return services.book_open(code=f"book-{next(_counter)}", name="Test book")
+    book: BookInfo = BookFactory.create(name="Test book")
+    return book
 
 
 @pytest.fixture
@@ -30,8 +28,9 @@ def open_account(book: BookInfo) -> Callable[..., AccountInfo]:
         floor: str | None = None,
         book_id: int | None = None,
     ) -> AccountInfo:
-        return services.account_open(
+        account: AccountInfo = AccountFactory.create(
             book_id=book_id or book.id, code=code, currency=currency, type=type, floor=floor
         )
+        return account
 
     return make

@@ -12,7 +12,7 @@ class BookFactory(factory.Factory):
     class Meta:
         model = BookInfo
 
-    code = factory.Sequence(lambda n: f"book-f{n}")
+    code = factory.Sequence(lambda n: f"book-{n}")
     name = factory.LazyAttribute(lambda o: f"Book {o.code}")
 
     @classmethod

@@ -27,3 +27,10 @@ class InvalidInput(DomainError):
 
 class NotFound(DomainError):
     code = "not_found"
+
+
+def require_id(value: object, name: str) -> int:
+    """An object id as given to a service: a positive int, or ``InvalidInput``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(f"{name} must be a positive integer id", field=name)
+    return value

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from core.errors import require_id
 from ledger import errors
 from ledger.models import AccountType
 from ledger.money import AmountLike, currency_exponent, from_minor, to_minor
@@ -54,6 +55,7 @@ def account_open(
     unknown book ``BookNotFound``; a bad currency, type, code, floor or shard count
     ``InvalidCurrency``, ``InvalidInput`` or ``InvalidAmount``.
     """
+    require_id(book_id, "book_id")
     code = code.strip() if isinstance(code, str) else ""
     if not code or len(code) > 200:
         raise errors.InvalidInput("an account code is 1 to 200 characters", code=code)
@@ -123,6 +125,7 @@ def period_close(*, book_id: int, through: dt.date) -> BookInfo:
     Waits for entries in flight on the book. Closing the same date again is a no-op; an earlier
     date than already closed raises ``PeriodClosed`` (a closed period never reopens).
     """
+    require_id(book_id, "book_id")
     if not isinstance(through, dt.date) or isinstance(through, dt.datetime):
         raise errors.InvalidInput("through must be a date", through=str(through))
     with transaction.atomic(), connection.cursor() as cursor:

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
+from core.errors import require_id
 from ledger import errors
 from ledger.money import from_minor, to_minor
 from ledger.selectors import entry_get, entry_get_by_key
@@ -110,7 +111,7 @@ def entry_reverse(
     closed period. Raises ``EntryNotFound``, ``AlreadyReversed`` (a replay with the same key
     returns the existing reversal), ``PeriodClosed`` and ``BelowFloor``.
     """
-    original = entry_get(entry_id=entry_id)
+    original = entry_get(entry_id=require_id(entry_id, "entry_id"))
     if original is None:
         raise errors.EntryNotFound(f"entry {entry_id} does not exist", entry_id=entry_id)
     key = idempotency_key or f"reversal:{entry_id}"
@@ -227,8 +228,8 @@ def _prepare(spec: EntrySpec) -> _Prepared:
         raise errors.InvalidEntry(
             f"idempotency_key is 1 to {MAX_KEY_LENGTH} characters", field="idempotency_key"
         )
-    if not isinstance(spec.book_id, int) or isinstance(spec.book_id, bool):
-        raise errors.InvalidEntry("book_id must be an integer", field="book_id")
+    if not isinstance(spec.book_id, int) or isinstance(spec.book_id, bool) or spec.book_id <= 0:
+        raise errors.InvalidEntry("book_id must be a positive integer id", field="book_id")
     if not isinstance(spec.memo, str):
         raise errors.InvalidEntry("memo must be text", field="memo")
     effective_date = spec.effective_date or timezone.localdate()
@@ -243,9 +244,10 @@ def _prepare(spec: EntrySpec) -> _Prepared:
     for index, line in enumerate(lines):
         if not isinstance(line, Line):
             raise errors.InvalidEntry(f"line {index} is not a Line", field="lines", line=index)
-        if not isinstance(line.account_id, int) or isinstance(line.account_id, bool):
+        account_id = line.account_id
+        if not isinstance(account_id, int) or isinstance(account_id, bool) or account_id <= 0:
             raise errors.InvalidEntry(
-                f"line {index}: account_id must be an integer", field="lines", line=index
+                f"line {index}: account_id must be a positive integer id", field="lines", line=index
             )
         direction = _DIRECTION_OF.get(line.side) if isinstance(line.side, str) else None
         if direction is None:

@@ -746,3 +746,27 @@ def test_sharded_account_rules(book: BookInfo) -> None:
                 book_id=book.id, code="x", currency="USD", type="liability", **kwargs
             )
         assert caught.value.code == "invalid_input"
+
+
+@pytest.mark.parametrize("bad_id", ["1", None, 1.0, True, 0, -3])
+def test_services_refuse_ids_that_are_not_ids(book: BookInfo, bad_id: Any) -> None:
+    before = state()
+    calls = [
+        lambda: services.entry_reverse(entry_id=bad_id),
+        lambda: services.period_close(book_id=bad_id, through=DAY),
+        lambda: services.account_open(book_id=bad_id, code="x", currency="USD", type="asset"),
+        lambda: services.entry_post(
+            book_id=bad_id, kind="x", idempotency_key="k", lines=[Line(1, "debit", "1.00")] * 2
+        ),
+        lambda: services.entry_post(
+            book_id=book.id,
+            kind="x",
+            idempotency_key="k",
+            lines=[Line(bad_id, "debit", "1.00"), Line(bad_id, "credit", "1.00")],
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(DomainError) as caught:
+            call()
+        assert caught.value.code in {"invalid_input", "invalid_entry"}
+    assert state() == before

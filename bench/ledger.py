@@ -1,9 +1,12 @@
 """Ledger benchmark: each figure beside a raw-SQL ceiling measured in the same run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledger_bench python bench/ledger.py [--quick]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledger_bench \
+    REDIS_URL=redis://127.0.0.1:6379/11 .venv/bin/python bench/ledger.py [--quick] [--only ...]
 
-It migrates the database it is given and fills it with millions of rows, so it refuses to run on a
-database whose name does not contain "bench". The ceilings are hand-written SQL through psycopg
+It migrates the database named by DATABASE_URL and fills it with millions of rows, so it refuses
+to run (before Django starts) unless DATABASE_URL is set and names a database whose name contains
+"bench": real data is never touched, and the embedded development server is never started. The
+progress goes to stderr, the table to stdout. The ceilings are hand-written SQL through psycopg
 on the same tables (their triggers included, since those are the ledger's rules): for single
 entries one statement that locks, inserts the entry and its postings and commits; for batches
 one transaction per batch. Not part of the test suite: nothing here asserts on time.
@@ -14,11 +17,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +35,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import dj_database_url  # noqa: E402
+
+
+def _refuse_unless_bench_database() -> str:
+    """The database's name, if it is a bench database; otherwise exit before anything runs."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit("DATABASE_URL is not set: point it at a database whose name contains 'bench'")
+    name = str(dj_database_url.parse(url).get("NAME") or "")
+    if "bench" not in name:
+        sys.exit(f"refusing to run on database {name!r}: its name must contain 'bench'")
+    return name
+
+
+BENCH_DATABASE = _refuse_unless_bench_database()
 
 import django  # noqa: E402
 
@@ -107,14 +126,16 @@ def record(figure: str, measured: str, ceiling: str, target: str, met: bool | No
 
 
 def open_book(code: str, accounts: int, *, hot_shards: int = 1) -> tuple[int, list[AccountInfo]]:
+    """A fresh book with a ``fees`` revenue account (the hot one) first, then ``accounts`` asset
+    accounts ``cash-<n>``; no floors anywhere."""
     book = services.book_open(code=f"{code}-{time.time_ns()}")
     opened = [
         services.account_open(
-            book_id=book.id, code="hot", currency="USD", type="revenue", shards=hot_shards
+            book_id=book.id, code="fees", currency="USD", type="revenue", shards=hot_shards
         )
     ]
     opened += [
-        services.account_open(book_id=book.id, code=f"acct-{n}", currency="USD", type="asset")
+        services.account_open(book_id=book.id, code=f"cash-{n}", currency="USD", type="asset")
         for n in range(accounts)
     ]
     return book.id, opened
@@ -374,12 +395,21 @@ def build_long_account(postings: int, batch: int) -> tuple[int, int, str]:
         if done % (batch * 10) == 0 or done == postings:
             rate = done / (time.perf_counter() - started)
             log(f"    {done:,} / {postings:,} ({rate:,.0f} entries/s)")
+    rate = postings / (time.perf_counter() - started)
+    record(
+        f"building it: entries_post, {batch:,}-entry batches all touching one account",
+        f"{rate:,.0f} entries/s",
+        "-",
+        "(information)",
+        None,
+    )
     return book.id, hot.id, code
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99, nearest rank."""
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.99) - 1]
+    return statistics.median(ordered), ordered[math.ceil(len(ordered) * 0.99) - 1]
 
 
 def timed(fn: Callable[[], Any], count: int) -> list[float]:
@@ -453,7 +483,7 @@ def bench_export(book_code: str, expected: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "journal.csv"
         started = time.perf_counter()
-        subprocess.run(  # noqa: S603 - fixed arguments
+        child = subprocess.Popen(  # noqa: S603 - fixed arguments
             [
                 sys.executable,
                 "manage.py",
@@ -471,10 +501,15 @@ def bench_export(book_code: str, expected: int) -> None:
                 "--no-progress",
             ],
             cwd=ROOT,
-            check=True,
         )
+        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would also count the writer
+        # processes of section 2).
+        _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            sys.exit(f"export_journal failed with exit code {child.returncode}")
+        peak_mb = usage.ru_maxrss / 1024
         with out.open() as handle:
             rows = sum(1 for _ in handle) - 1
     record(
@@ -514,7 +549,7 @@ def main() -> None:
     args = parser.parse_args()
     sections = set(args.only.split(","))
     name = str(connection.settings_dict["NAME"])
-    if "bench" not in name:
+    if name != BENCH_DATABASE or "bench" not in name:  # settings must agree with DATABASE_URL
         sys.exit(f"refusing to run on database {name!r}: its name must contain 'bench'")
     scale = 20 if args.quick else 1
     call_command("migrate", verbosity=0)

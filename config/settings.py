@@ -119,7 +119,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
-CELERY_TASK_ROUTES = {"ledger.*": {"queue": "ledger"}}
+CELERY_TASK_ROUTES = {"ledger.*": {"queue": "ledger"}, "payouts.*": {"queue": "payouts"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.LOCAL_DIR / "celerybeat-schedule")
@@ -128,7 +128,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.verify",
         "schedule": float(os.environ.get("LEDGER_VERIFY_INTERVAL_S", "3600")),
     },
+    # Re-sends lost or stuck payout work and polls providers for status changes.
+    "payouts-sweep": {
+        "task": "payouts.sweep",
+        "schedule": float(os.environ.get("PAYOUTS_SWEEP_INTERVAL_S", "5")),
+    },
+    "payouts-run-schedules": {
+        "task": "payouts.run_schedules",
+        "schedule": float(os.environ.get("PAYOUTS_SCHEDULES_INTERVAL_S", "60")),
+    },
 }
+
+# Sensitive payout-method values (account numbers, IBANs, card tokens, local-rail ids) are
+# encrypted at rest with Fernet. FIELD_ENCRYPTION_KEYS holds comma-separated Fernet keys, newest
+# first: the first encrypts, all of them decrypt, so a key can be rotated in. Outside production a
+# key derived from SECRET_KEY is used when it is unset.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()
+]
+if not FIELD_ENCRYPTION_KEYS and os.environ.get("PRODUCTION"):
+    raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when PRODUCTION is set")
+
+# The sandbox provider: the far side of the wallet, card and local rails, served over HTTP by
+# `python -m rails.sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL; it
+# signs its callbacks with SANDBOX_WEBHOOK_SECRET and calls PUBLIC_URL + our callback path.
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")
+SANDBOX_API_KEY = os.environ.get("SANDBOX_API_KEY", "sandbox-test-key")
+SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "sandbox-webhook-secret")
+PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
+PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 
 LOGGING = {
     "version": 1,

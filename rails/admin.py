@@ -1,0 +1,12 @@
+"""Routes are data, edited by operations in the admin (DESIGN.md section 5)."""
+
+from django.contrib import admin
+
+from rails.models import Route
+
+
+@admin.register(Route)
+class RouteAdmin(admin.ModelAdmin):
+    list_display = ("country", "currency", "method_type", "rail", "priority", "speeds", "is_active")
+    list_filter = ("rail", "is_active", "method_type")
+    list_editable = ("priority", "is_active")

@@ -1,0 +1,84 @@
+"""Choosing a rail for a payout from the route table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from core.errors import DomainError
+from rails.models import ANY, Route
+
+
+class NoRoute(DomainError):
+    code = "no_route"
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    rail: str
+    speed: str
+    arrival: dt.timedelta
+
+
+def route_resolve(
+    *, country: str, currency: str, method_type: str, speed: str, amount_minor: int
+) -> RouteChoice:
+    """The rail for this payout: the most specific active route that carries the speed and the
+    amount (ties go to the lowest priority). Raises ``NoRoute`` naming what was asked for."""
+    candidates = Route.objects.filter(
+        Q(country=country) | Q(country=ANY),
+        Q(currency=currency) | Q(currency=ANY),
+        Q(method_type=method_type) | Q(method_type=ANY),
+        is_active=True,
+        min_minor__lte=amount_minor,
+    ).filter(Q(max_minor__isnull=True) | Q(max_minor__gte=amount_minor))
+    best: tuple[tuple[int, int, int], Route] | None = None
+    for route in candidates:
+        if speed not in route.speeds:
+            continue
+        # More specific first: a route naming the method beats one naming only the country.
+        wildcards = (route.method_type == ANY, route.country == ANY, route.currency == ANY)
+        rank = (sum(w << i for i, w in enumerate(reversed(wildcards))), route.priority, route.id)
+        if best is None or rank < best[0]:
+            best = (rank, route)
+    if best is None:
+        raise NoRoute(
+            f"no rail carries {method_type} payouts in {currency} to {country} at {speed} speed",
+            country=country,
+            currency=currency,
+            method_type=method_type,
+            speed=speed,
+        )
+    route = best[1]
+    hours = route.arrival_hours.get(speed, 24)
+    return RouteChoice(rail=route.rail, speed=speed, arrival=dt.timedelta(hours=float(hours)))
+
+
+def route_default_install() -> int:
+    """Make sure every method type has a route to the sandbox provider (used by migrations,
+    demo data and tests); returns how many routes were added."""
+    added = 0
+    for method_type in (
+        "us_bank_account",
+        "iban",
+        "paypal",
+        "venmo",
+        "debit_card",
+        "pix",
+        "upi",
+        "clabe",
+    ):
+        _, created = Route.objects.get_or_create(
+            country=ANY,
+            currency=ANY,
+            method_type=method_type,
+            rail="sandbox",
+            defaults={
+                "speeds": ["standard", "instant"],
+                "arrival_hours": {"standard": 24, "instant": 0},
+            },
+        )
+        added += created
+    return added

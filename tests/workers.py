@@ -27,13 +27,21 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(queues: str = "default,ledger") -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``celery worker`` as its own process; stop it (TERM, then KILL) on exit."""
+def celery_worker(
+    queues: str = "default,ledger,payouts", env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``celery worker`` as its own process; stop it (TERM, then KILL) on exit.
+
+    ``env`` adds variables (the sandbox's URL, a crash point)."""
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": str(settings.REDIS_URL),
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SANDBOX_URL": str(settings.SANDBOX_URL),
+        "SANDBOX_API_KEY": str(settings.SANDBOX_API_KEY),
+        "SANDBOX_WEBHOOK_SECRET": str(settings.SANDBOX_WEBHOOK_SECRET),
+        **(env or {}),
     }
     hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@localhost"
     process = subprocess.Popen(  # noqa: S603 - fixed arguments

@@ -1,0 +1,257 @@
+"""Carrying payouts to their rail: claim, submit, learn the outcome.
+
+1. ``payouts_start_due`` claims due payouts (``FOR UPDATE SKIP LOCKED``), creates one attempt
+   each with a fresh provider idempotency key, posts the submit entries, moves them to
+   ``processing``, writes a leased outbox row per attempt, and commits.
+2. Only then ``attempts_call`` calls the provider, outside any transaction and lock.
+3. ``attempt_outcomes_record`` records what the provider said. An unknown outcome (timeout,
+   5xx, a crash before recording) leaves the attempt ``submitting``: ``attempts_resolve`` asks the
+   provider about that key, or resubmits with the same key. Never a fresh submission.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from payouts import crashpoints, postings
+from payouts.errors import InsufficientFunds
+from payouts.lifecycle import PayoutStatus
+from payouts.models import AttemptStatus, Payout, PayoutAttempt
+from payouts.services import outbox
+from payouts.services.providers import provider_client, submit_request
+from payouts.services.transitions import Change, transitions_apply
+from rails.providers.sandbox import ProviderUnavailable
+from rails.types import OutcomeKind, SubmitOutcome, SubmitRequest
+
+logger = logging.getLogger(__name__)
+S = PayoutStatus
+WORKER = "system:worker"
+CLAIM_LIMIT = 250
+CALL_THREADS = 16
+
+_pool = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="provider-call")
+
+
+@dataclass(frozen=True)
+class Started:
+    attempt_id: int
+    rail: str
+    request: SubmitRequest
+
+
+def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
+    """Claim up to ``limit`` due payouts and start an attempt for each; commits before it
+    returns, so the submit entries exist before anything reaches a provider. A payout whose
+    platform-borne fee its funding cannot cover fails here, its hold released."""
+    now = timezone.now()
+    with transaction.atomic():
+        payouts = list(
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("platform", "method")
+            .filter(status=S.SCHEDULED, scheduled_for__lte=now)
+            .order_by("scheduled_for", "id")[:limit]
+        )
+        if not payouts:
+            return []
+        numbers = dict(
+            PayoutAttempt.objects.filter(payout__in=payouts)
+            .values_list("payout_id")
+            .annotate(Max("number"))
+        )
+        changes = {
+            p.id: Change(
+                p,
+                S.PROCESSING,
+                entry=postings.submit(p, p.platform.book_id, numbers.get(p.id, 0) + 1),
+                reason=f"submitted to {p.rail}",
+            )
+            for p in payouts
+        }
+        submitted = _submit_entries(list(changes.values()))
+        attempts = PayoutAttempt.objects.bulk_create(
+            [
+                PayoutAttempt(
+                    payout=c.payout,
+                    number=numbers.get(c.payout.id, 0) + 1,
+                    rail=c.payout.rail,
+                    idempotency_key=f"att_{uuid.uuid4().hex}",
+                    status=AttemptStatus.SUBMITTING,
+                )
+                for c in submitted
+            ]
+        )
+        outbox.write(outbox.SUBMIT, [a.id for a in attempts], leased=True)
+        outbox.done(outbox.EXECUTE, [p.id for p in payouts])
+    crashpoints.crashpoint(crashpoints.AFTER_ATTEMPT_COMMIT)
+    by_id = {p.id: p for p in payouts}
+    return [
+        Started(a.id, a.rail, submit_request(by_id[a.payout_id], a.idempotency_key))
+        for a in attempts
+    ]
+
+
+def _submit_entries(changes: list[Change]) -> list[Change]:
+    """Post the submit entries of all, or (when one fails for funds) of each that can; fail the
+    others before any money moved. Returns the changes that went through."""
+    try:
+        with transaction.atomic():
+            transitions_apply(changes=changes, actor=WORKER)
+    except InsufficientFunds:
+        pass
+    else:
+        return changes
+    done = []
+    for change in changes:
+        try:
+            with transaction.atomic():
+                transitions_apply(changes=[change], actor=WORKER)
+            done.append(change)
+        except InsufficientFunds as exc:
+            payout = change.payout
+            transitions_apply(
+                changes=[
+                    Change(
+                        payout,
+                        S.FAILED,
+                        entry=postings.release(payout, payout.platform.book_id, "failed"),
+                        reason="the fee could not be paid from the platform's funding",
+                        failure_code=exc.code,
+                        failure_message=exc.message,
+                    )
+                ],
+                actor=WORKER,
+            )
+    return done
+
+
+def attempts_call(started: Sequence[Started]) -> list[tuple[int, SubmitOutcome]]:
+    """Send each attempt to its provider, concurrently, outside any transaction. Never raises
+    for a provider's trouble: that is an UNKNOWN outcome."""
+    if not started:
+        return []
+    outcomes = list(
+        _pool.map(lambda s: (s.attempt_id, provider_client(s.rail).submit(s.request)), started)
+    )
+    crashpoints.crashpoint(crashpoints.AFTER_PROVIDER_ACCEPT)
+    return outcomes
+
+
+def attempt_outcomes_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> None:
+    """Record what providers answered, once: an attempt no longer ``submitting`` (a provider
+    event got there first) is left as it is. A rejection fails the payout and reverses the
+    submit entry's effect; an unknown outcome is retried later with the same key."""
+    if not outcomes:
+        return
+    by_attempt = dict(outcomes)
+    with transaction.atomic():
+        attempts = {
+            a.id: a
+            for a in PayoutAttempt.objects.filter(
+                pk__in=by_attempt, status=AttemptStatus.SUBMITTING
+            )
+        }
+        payouts = _lock_payouts({a.payout_id for a in attempts.values()})
+        failed: list[Change] = []
+        settled_ids = []
+        for attempt in attempts.values():
+            outcome = by_attempt[attempt.id]
+            attempt.submit_calls += 1
+            if outcome.kind is OutcomeKind.ACCEPTED:
+                attempt.status = AttemptStatus.ACCEPTED
+                attempt.provider_reference = outcome.provider_reference
+                settled_ids.append(attempt.id)
+            elif outcome.kind is OutcomeKind.REJECTED:
+                attempt.status = AttemptStatus.REJECTED
+                attempt.last_error = outcome.failure_message[:500]
+                settled_ids.append(attempt.id)
+                payout = payouts[attempt.payout_id]
+                if payout.status == S.PROCESSING:
+                    failed.append(_failure(payout, outcome.failure_code, outcome.failure_message))
+            else:
+                attempt.last_error = f"{outcome.failure_code}: {outcome.failure_message}"[:500]
+                outbox.later(outbox.SUBMIT, attempt.id, attempt.last_error)
+        PayoutAttempt.objects.bulk_update(
+            attempts.values(),
+            ["status", "provider_reference", "submit_calls", "last_error", "updated"],
+        )
+        transitions_apply(changes=failed, actor=WORKER)
+        outbox.done(outbox.SUBMIT, settled_ids)
+
+
+def _failure(payout: Payout, code: str, message: str) -> Change:
+    return Change(
+        payout,
+        S.FAILED,
+        entry=postings.fail(payout, payout.platform.book_id),
+        reason=f"the rail reported {code}",
+        failure_code=code,
+        failure_message=message,
+    )
+
+
+def _lock_payouts(ids: set[int]) -> dict[int, Payout]:
+    """Lock payouts in ascending id order (every writer does, so none deadlock)."""
+    return {
+        p.id: p
+        for p in Payout.objects.select_for_update(of=("self",))
+        .select_related("platform")
+        .filter(pk__in=ids)
+        .order_by("id")
+    }
+
+
+def attempts_resolve(*, attempt_ids: Sequence[int]) -> None:
+    """Settle unknown outcomes: ask the provider about each attempt's key; if it never got the
+    submission, resubmit with the same key. Unreachable provider: try again later."""
+    attempts = list(
+        PayoutAttempt.objects.select_related("payout__method").filter(
+            pk__in=attempt_ids, status=AttemptStatus.SUBMITTING
+        )
+    )
+    outcomes: list[tuple[int, SubmitOutcome]] = []
+    for attempt in attempts:
+        client = provider_client(attempt.rail)
+        try:
+            transfer = client.transfer_by_key(attempt.idempotency_key)
+        except ProviderUnavailable as exc:
+            with transaction.atomic():
+                outbox.later(outbox.SUBMIT, attempt.id, str(exc))
+            continue
+        if transfer is not None:
+            outcomes.append(
+                (attempt.id, SubmitOutcome(OutcomeKind.ACCEPTED, transfer.provider_reference))
+            )
+        else:
+            request = submit_request(attempt.payout, attempt.idempotency_key)
+            outcomes.append((attempt.id, client.submit(request)))
+    attempt_outcomes_record(outcomes)
+    # Anything that vanished from `submitting` meanwhile needs no more work.
+    with transaction.atomic():
+        outbox.done(
+            outbox.SUBMIT,
+            PayoutAttempt.objects.filter(pk__in=attempt_ids)
+            .exclude(status=AttemptStatus.SUBMITTING)
+            .values_list("pk", flat=True),
+        )
+
+
+def execute_due(*, max_rounds: int = 1000) -> int:
+    """Start, call and record due payouts in rounds until none is due; returns how many were
+    submitted."""
+    total = 0
+    for _ in range(max_rounds):
+        started = payouts_start_due()
+        if not started:
+            break
+        attempt_outcomes_record(attempts_call(started))
+        total += len(started)
+    logger.info("submitted %d payouts", total)
+    return total

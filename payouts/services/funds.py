@@ -1,0 +1,132 @@
+"""Money in: a platform's fundings and the earnings it credits to payees."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import InvalidInput
+from ledger import errors as ledger_errors
+from ledger import services as ledger
+from ledger.money import from_minor
+from ledger.types import Line, Side
+from payouts.errors import DuplicateReference, InsufficientFunds
+from payouts.models import Earning, Funding, FundingStatus, Platform
+from payouts.services.accounts import account_id, available_code
+from payouts.services.amounts import amount_minor, platform_currency
+from payouts.services.payees import payee_get
+
+
+def funding_create(
+    *, platform: Platform, amount: object, currency: object, reference: str, actor: str
+) -> Funding:
+    """Record money arriving for the platform and post it (cash -> funding). In the sandbox a
+    funding is confirmed at once. ``reference`` is unique per platform (``DuplicateReference``).
+    Raises ``InvalidAmount``/``UnsupportedCurrency`` for bad input."""
+    currency = platform_currency(platform, currency)
+    minor = amount_minor(amount, currency)
+    if not isinstance(reference, str) or not reference.strip() or len(reference) > 200:
+        raise InvalidInput("reference is 1 to 200 characters", field="reference")
+    try:
+        with transaction.atomic():
+            funding = Funding.objects.create(
+                platform=platform,
+                amount_minor=minor,
+                currency=currency,
+                reference=reference.strip(),
+                created_by=actor[:200],
+            )
+            entry = ledger.entry_post(
+                book_id=platform.book_id,
+                kind="funding.received",
+                idempotency_key=f"funding:{funding.id}",
+                lines=[
+                    Line(
+                        account_id=account_id(
+                            book_id=platform.book_id, code="cash", currency=currency
+                        ),
+                        side=Side.DEBIT,
+                        amount=from_minor(minor, currency),
+                    ),
+                    Line(
+                        account_id=account_id(
+                            book_id=platform.book_id, code="funding", currency=currency
+                        ),
+                        side=Side.CREDIT,
+                        amount=from_minor(minor, currency),
+                    ),
+                ],
+                memo=f"funding {funding.reference}",
+                refs={"funding": funding.id},
+            )
+            funding.entry_id = entry.id
+            funding.status = FundingStatus.CONFIRMED
+            funding.confirmed_at = timezone.now()
+            funding.save(update_fields=["entry_id", "status", "confirmed_at"])
+    except IntegrityError:
+        raise DuplicateReference(
+            f"a funding with reference {reference} exists", field="reference"
+        ) from None
+    return funding
+
+
+def earning_create(
+    *,
+    platform: Platform,
+    payee_id: object,
+    amount: object,
+    currency: object,
+    description: str = "",
+    actor: str,
+) -> Earning:
+    """Credit a payee's available balance from the platform's funding. Raises
+    ``InsufficientFunds`` when the funding balance cannot cover it (nothing moves),
+    ``PayeeNotFound``, ``InvalidAmount``, ``UnsupportedCurrency``."""
+    payee = payee_get(platform=platform, payee_id=payee_id)
+    currency = platform_currency(platform, currency)
+    minor = amount_minor(amount, currency)
+    if not isinstance(description, str) or len(description) > 500:
+        raise InvalidInput("description is at most 500 characters", field="description")
+    book_id = platform.book_id
+    with transaction.atomic():
+        earning = Earning(
+            platform=platform,
+            payee=payee,
+            amount_minor=minor,
+            currency=currency,
+            description=description,
+            created_by=actor[:200],
+            entry_id=0,
+        )
+        earning.save()
+        try:
+            entry = ledger.entry_post(
+                book_id=book_id,
+                kind="earning.credited",
+                idempotency_key=f"earning:{earning.id}",
+                lines=[
+                    Line(
+                        account_id=account_id(book_id=book_id, code="funding", currency=currency),
+                        side=Side.DEBIT,
+                        amount=from_minor(minor, currency),
+                    ),
+                    Line(
+                        account_id=account_id(
+                            book_id=book_id, code=available_code(payee.id), currency=currency
+                        ),
+                        side=Side.CREDIT,
+                        amount=from_minor(minor, currency),
+                    ),
+                ],
+                memo=description or f"earning for payee {payee.external_id}",
+                refs={"earning": earning.id, "payee": payee.id},
+            )
+        except ledger_errors.BelowFloor as exc:
+            raise InsufficientFunds(
+                "the platform's funding balance does not cover this earning",
+                currency=currency,
+                balance=exc.details.get("balance"),
+            ) from None
+        Earning.objects.filter(pk=earning.pk).update(entry_id=entry.id)
+        earning.entry_id = entry.id
+    return earning

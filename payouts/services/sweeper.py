@@ -1,0 +1,39 @@
+"""The sweeper: finds work whose message was lost or whose worker died, and sends it again."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.utils import timezone
+
+from payouts.lifecycle import PayoutStatus
+from payouts.models import Payout, ProviderEvent
+from payouts.services import outbox
+
+logger = logging.getLogger(__name__)
+
+
+def sweep(*, limit: int = 500) -> dict[str, int]:
+    """Claim due outbox rows and enqueue their handlers; also look for due payouts and unapplied
+    provider events directly. Returns what was sent, by kind."""
+    sent: dict[str, int] = {}
+    resolve: list[int] = []
+    for row in outbox.claim(limit=limit):
+        sent[row.kind] = sent.get(row.kind, 0) + 1
+        if row.kind == outbox.SUBMIT and row.object_id is not None:
+            resolve.append(row.object_id)
+    if resolve:
+        current_app.send_task("payouts.resolve_attempts", args=[resolve])
+    now = timezone.now()
+    if (
+        sent.get(outbox.EXECUTE)
+        or Payout.objects.filter(status=PayoutStatus.SCHEDULED, scheduled_for__lte=now).exists()
+    ):
+        current_app.send_task("payouts.execute")
+    if sent.get(outbox.EVENTS) or ProviderEvent.objects.filter(processed_at__isnull=True).exists():
+        current_app.send_task("payouts.apply_events")
+    current_app.send_task("payouts.poll_provider")
+    if sent:
+        logger.info("sweep re-sent %s", sent)
+    return sent

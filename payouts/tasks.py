@@ -1,0 +1,54 @@
+"""The payouts app's Celery tasks. They take ids (or nothing), call one service, and are safe to
+run twice. All run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from payouts.services import execution, settlement, sweeper
+
+logger = logging.getLogger(__name__)
+
+_RETRY: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "max_retries": 5,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+
+
+@shared_task(name="payouts.execute", **_RETRY)
+def execute() -> int:
+    """Submit every due payout (claims are SKIP LOCKED, so several run side by side)."""
+    return execution.execute_due()
+
+
+@shared_task(name="payouts.resolve_attempts", **_RETRY)
+def resolve_attempts(attempt_ids: list[int]) -> None:
+    execution.attempts_resolve(attempt_ids=attempt_ids)
+
+
+@shared_task(name="payouts.apply_events", **_RETRY)
+def apply_events() -> int:
+    """Apply stored provider events until none is left."""
+    total = 0
+    while taken := settlement.provider_events_apply():
+        total += taken
+    return total
+
+
+@shared_task(name="payouts.poll_provider", **_RETRY)
+def poll_provider(rail: str = "sandbox") -> int:
+    return settlement.provider_events_poll(rail=rail)
+
+
+@shared_task(name="payouts.sweep", **_RETRY)
+def sweep() -> dict[str, int]:
+    """Re-enqueue whatever is due or stuck (beat runs this every few seconds)."""
+    return sweeper.sweep()

@@ -1,0 +1,33 @@
+"""Inbound provider callbacks (the provider calls us; platforms never do)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from payouts.services.settlement import provider_events_store
+from rails.providers.sandbox import CallbackRejected, verify_callback
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def sandbox_callback(request: HttpRequest) -> JsonResponse:
+    """Verify the signature, store the events (once each) and answer 200 at once; applying
+    them is a worker's job. A bad signature is 401 and stores nothing."""
+    try:
+        events = verify_callback(
+            body=request.body,
+            signature_header=request.headers.get("Sandbox-Signature", ""),
+            secret=settings.SANDBOX_WEBHOOK_SECRET,
+        )
+    except CallbackRejected as exc:
+        logger.warning("refused a sandbox callback: %s", exc)
+        return JsonResponse({"code": "invalid_callback", "detail": str(exc)}, status=401)
+    new = provider_events_store(rail="sandbox", events=events, source="callback")
+    return JsonResponse({"received": len(events), "new": new})

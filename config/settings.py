@@ -155,6 +155,9 @@ if not FIELD_ENCRYPTION_KEYS and os.environ.get("PRODUCTION"):
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")
 SANDBOX_API_KEY = os.environ.get("SANDBOX_API_KEY", "sandbox-test-key")
 SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "sandbox-webhook-secret")
+# How long a worker's claim on outbox work lasts: past it, the sweeper hands the work (an
+# attempt whose outcome was never recorded, say) to another worker.
+PAYOUTS_OUTBOX_LEASE_S = float(os.environ.get("PAYOUTS_OUTBOX_LEASE_S", "60"))
 PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
 PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 

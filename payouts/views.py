@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payouts.services.settlement import provider_events_store
-from rails.providers.sandbox import CallbackRejected, verify_callback
+from rails.providers.sandbox import CallbackRejected, InvalidSignature, verify_callback
 
 logger = logging.getLogger(__name__)
 
@@ -19,15 +19,18 @@ logger = logging.getLogger(__name__)
 @require_POST
 def sandbox_callback(request: HttpRequest) -> JsonResponse:
     """Verify the signature, store the events (once each) and answer 200 at once; applying
-    them is a worker's job. A bad signature is 401 and stores nothing."""
+    them is a worker's job. A bad signature is 401, a malformed body 400; neither stores anything."""
     try:
         events = verify_callback(
             body=request.body,
             signature_header=request.headers.get("Sandbox-Signature", ""),
             secret=settings.SANDBOX_WEBHOOK_SECRET,
         )
-    except CallbackRejected as exc:
+    except InvalidSignature as exc:
         logger.warning("refused a sandbox callback: %s", exc)
-        return JsonResponse({"code": "invalid_callback", "detail": str(exc)}, status=401)
+        return JsonResponse({"code": "invalid_signature", "detail": str(exc)}, status=401)
+    except CallbackRejected as exc:
+        logger.warning("refused a malformed sandbox callback: %s", exc)
+        return JsonResponse({"code": "malformed_callback", "detail": str(exc)}, status=400)
     new = provider_events_store(rail="sandbox", events=events, source="callback")
     return JsonResponse({"received": len(events), "new": new})

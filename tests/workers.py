@@ -61,7 +61,7 @@ def celery_worker(
             "--without-gossip",
             "--without-mingle",
             "--loglevel",
-            "WARNING",
+            os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING"),
         ],
         cwd=ROOT,
         env=env,

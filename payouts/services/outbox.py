@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as OperationalError_
@@ -25,8 +26,11 @@ EXECUTE = "payout.execute"  # a payout is due for submission
 SUBMIT = "attempt.submit"  # an attempt must reach the provider (or its outcome be learned)
 EVENTS = "provider.events"  # provider events wait to be applied
 
-LEASE = dt.timedelta(seconds=60)
 MAX_BACKOFF_S = 300
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.PAYOUTS_OUTBOX_LEASE_S)
 
 
 def write(
@@ -37,10 +41,10 @@ def write(
     payload: dict[str, object] | None = None,
 ) -> None:
     """Insert one row per object in the caller's transaction. ``leased`` rows belong to this
-    worker for ``LEASE`` (it is about to do the work itself)."""
+    worker for ``lease()`` (it is about to do the work itself)."""
     assert connection.in_atomic_block, "an outbox row joins the state change's transaction"
     now = timezone.now()
-    until = now + LEASE if leased else None
+    until = now + lease() if leased else None
     OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(
@@ -92,7 +96,7 @@ def claim(*, limit: int = 500) -> list[OutboxMessage]:
         )
         if rows:
             OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
-                locked_until=now + LEASE, available_at=now + LEASE
+                locked_until=now + lease(), available_at=now + lease()
             )
     return rows
 

@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 @require_POST
 def sandbox_callback(request: HttpRequest) -> JsonResponse:
     """Verify the signature, store the events (once each) and answer 200 at once; applying
-    them is a worker's job. A bad signature is 401, a malformed body 400; neither stores anything."""
+    them is a worker's job. A bad signature is 401, a malformed body 400; neither stores
+    anything."""
     try:
         events = verify_callback(
             body=request.body,

@@ -150,16 +150,16 @@ if not FIELD_ENCRYPTION_KEYS and os.environ.get("PRODUCTION"):
     raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when PRODUCTION is set")
 
 # The sandbox provider: the far side of the wallet, card and local rails, served over HTTP by
-# `python -m rails.sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL; it
-# signs its callbacks with SANDBOX_WEBHOOK_SECRET and calls PUBLIC_URL + our callback path.
+# `python -m rails.sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL with
+# SANDBOX_API_KEY; it signs its callbacks to /callbacks/sandbox with SANDBOX_WEBHOOK_SECRET.
+# The defaults are the sandbox's own.
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")
-SANDBOX_API_KEY = os.environ.get("SANDBOX_API_KEY", "sandbox-test-key")
-SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "sandbox-webhook-secret")
+SANDBOX_API_KEY = os.environ.get("SANDBOX_API_KEY", "sk_sandbox_test")
+SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_test")
 # How long a worker's claim on outbox work lasts: past it, the sweeper hands the work (an
 # attempt whose outcome was never recorded, say) to another worker.
 PAYOUTS_OUTBOX_LEASE_S = float(os.environ.get("PAYOUTS_OUTBOX_LEASE_S", "60"))
 PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
-PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 
 LOGGING = {
     "version": 1,

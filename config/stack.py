@@ -230,10 +230,11 @@ def _prepare(stop: _Stop) -> str | None:
     was asked for.
     """
     steps = [("migrate", ["migrate", "--noinput"])]
-    if _has_command("seed_demo"):
-        steps.append(("seed", ["seed_demo"]))
-    else:
-        _say("WARNING: no seed_demo command (manage.py help seed_demo failed): no demo data")
+    for command in ("seed_demo", "seed_payouts_demo"):
+        if _has_command(command):
+            steps.append(("seed", [command]))
+        else:
+            _say(f"WARNING: no {command} command (manage.py help {command} failed)")
     if not _run_steps(stop, steps):
         return None
     admin_note = _demo_superuser_note()
@@ -249,6 +250,12 @@ def _start(name: str, args: list[str]) -> _Child:
     process = _spawn([sys.executable, "-m", *args])
     _say(f"{name} started (pid {process.pid})")
     return _Child(name, process)
+
+
+def _sandbox_port() -> int:
+    from django.conf import settings
+
+    return int(str(settings.SANDBOX_URL).rsplit(":", 1)[-1].rstrip("/"))
 
 
 def _start_children(port: int) -> list[_Child]:
@@ -282,7 +289,7 @@ def _start_children(port: int) -> list[_Child]:
                 "config",
                 "worker",
                 "-Q",
-                "default,ledger",
+                "default,ledger,payouts",
                 "--concurrency",
                 "2",
                 "-n",
@@ -292,6 +299,24 @@ def _start_children(port: int) -> list[_Child]:
             ],
         ),
         ("beat", ["celery", "-A", "config", "beat", "--loglevel", "INFO", "-s", str(schedule)]),
+        (
+            "sandbox",
+            [
+                "rails.sandbox",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(_sandbox_port()),
+                "--redis-url",
+                os.environ["REDIS_URL"],
+                "--callback-url",
+                f"http://127.0.0.1:{port}/callbacks/sandbox",
+                "--settle-after-ms",
+                os.environ.get("SANDBOX_SETTLE_AFTER_MS", "3000"),
+                "--workers",
+                "1",
+            ],
+        ),
     ]
     children: list[_Child] = []
     for name, args in specs:
@@ -342,6 +367,12 @@ def _is_ready(port: int) -> bool:
         return False
 
 
+def _sandbox_url() -> str:
+    from django.conf import settings
+
+    return str(settings.SANDBOX_URL)
+
+
 def _banner(port: int, servers: _Servers, admin_note: str) -> None:
     base = f"http://127.0.0.1:{port}"
     database = "embedded" if servers.is_database_embedded else "from DATABASE_URL"
@@ -356,7 +387,9 @@ def _banner(port: int, servers: _Servers, admin_note: str) -> None:
         f"  Health    {base}/healthz",
         f"  Database  {servers.database_url}  ({database})",
         f"  Broker    {servers.redis_url}  ({broker})",
-        "  Web server, Celery worker (queues default, ledger) and Celery beat are up.",
+        f"  Sandbox   {_sandbox_url()}  (the provider's far side; see rails/sandbox/README.md)",
+        "  Web server, Celery worker (queues default, ledger, payouts), Celery beat and the",
+        "  sandbox provider are up.",
         "  Press Ctrl-C to stop everything.",
         rule,
     ]

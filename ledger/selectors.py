@@ -94,6 +94,19 @@ def account_get(
     return None if account is None else _account_infos([account])[0]
 
 
+def account_ids(*, book_id: int, currency: str, codes: list[str]) -> dict[str, int]:
+    """The ids of those of ``codes`` that are open in the book and currency (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT code, id FROM ledger_account
+             WHERE book_id = %s AND currency = %s AND code = ANY(%s)
+            """,
+            [book_id, currency, codes],
+        )
+        return dict(cursor.fetchall())
+
+
 def account_list(*, book_id: int, currency: str | None = None) -> list[AccountInfo]:
     """A book's accounts, shards folded into their parents."""
     query = Account.objects.filter(book_id=book_id, parent__isnull=True).order_by(

@@ -6,11 +6,12 @@ transaction, a service owns its own; called inside one (a payout's status change
 it, so the caller's change and the entry commit together.
 """
 
-from ledger.services.books import account_open, book_open, period_close
+from ledger.services.books import account_open, accounts_open, book_open, period_close
 from ledger.services.posting import entries_post, entry_post, entry_reverse
 
 __all__ = [
     "account_open",
+    "accounts_open",
     "book_open",
     "entries_post",
     "entry_post",

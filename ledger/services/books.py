@@ -119,6 +119,51 @@ def account_open(
     return account
 
 
+def accounts_open(
+    *, book_id: int, currency: str, type: str, codes: list[str], floor: AmountLike | None = None
+) -> dict[str, int]:
+    """Open many unsharded accounts of one type, currency and floor at once (those already
+    open are left as they are); returns every code's id. For bulk onboarding: thousands of
+    payees' accounts in one statement. Raises what ``account_open`` raises for bad input."""
+    require_id(book_id, "book_id")
+    if type not in AccountType.values:
+        raise errors.InvalidInput(
+            f"account type must be one of {', '.join(AccountType.values)}", type=type
+        )
+    currency_exponent(currency)
+    floor_minor = None if floor is None else to_minor(floor, currency)
+    cleaned = sorted({c.strip() for c in codes if isinstance(c, str)})
+    if len(cleaned) != len(set(codes)) or any(not c or len(c) > 200 for c in cleaned):
+        raise errors.InvalidInput("an account code is 1 to 200 characters", field="codes")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if book_get(book_id=book_id) is None:
+            raise errors.BookNotFound(f"book {book_id} does not exist", book_id=book_id)
+        cursor.execute(
+            """
+            INSERT INTO ledger_account
+                (book_id, code, currency, name, type, floor_minor, metadata, shard_count)
+            SELECT %s, code, %s, code, %s, %s, '{}'::jsonb, 1 FROM unnest(%s::text[]) AS code
+            ON CONFLICT (book_id, code, currency) DO NOTHING
+            """,
+            [book_id, currency, type, floor_minor, cleaned],
+        )
+        cursor.execute(
+            """
+            SELECT code, id, type, floor_minor, shard_count FROM ledger_account
+             WHERE book_id = %s AND currency = %s AND code = ANY(%s)
+            """,
+            [book_id, currency, cleaned],
+        )
+        rows = cursor.fetchall()
+    for code, account_id, found_type, found_floor, shards in rows:
+        if found_type != type or found_floor != floor_minor or shards != 1:
+            raise errors.AccountConflict(
+                f"account {code} ({currency}) exists with another type, floor or sharding",
+                account_id=account_id,
+            )
+    return {code: account_id for code, account_id, *_ in rows}
+
+
 def period_close(*, book_id: int, through: dt.date) -> BookInfo:
     """Close a book's periods through ``through``: no entry dated on or before it can post.
 

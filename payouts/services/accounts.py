@@ -89,6 +89,33 @@ def _remember(key: tuple[int, str, str], value: int) -> None:
     transaction.on_commit(lambda: _ids.__setitem__(key, value))
 
 
+def prefetch(*, book_id: int, currency: str, codes: set[str]) -> None:
+    """Look up many chart accounts in one query, so posting a chunk of payouts does not look
+    each one up on its own. Call it before the transaction writes anything: the ids it finds
+    were then committed by others and are safe to cache at once."""
+    wanted = [c for c in codes if (book_id, c, currency) not in _ids]
+    if not wanted:
+        return
+    found = ledger_selectors.account_ids(book_id=book_id, currency=currency, codes=wanted)
+    for code, found_id in found.items():
+        _ids[book_id, code, currency] = found_id
+
+
+def payee_accounts_open(*, book_id: int, currency: str, payee_ids: list[int]) -> None:
+    """Open the available and held accounts of many payees at once (bulk onboarding)."""
+    codes = [available_code(p) for p in payee_ids] + [held_code(p) for p in payee_ids]
+    for start in range(0, len(codes), 10_000):
+        opened = ledger.accounts_open(
+            book_id=book_id,
+            currency=currency,
+            type="liability",
+            floor="0",
+            codes=codes[start : start + 10_000],
+        )
+        for code, opened_id in opened.items():
+            _remember((book_id, code, currency), opened_id)
+
+
 def payee_balance_minor(*, book_id: int, payee_id: int, currency: str) -> tuple[int, int]:
     """(available, held) of a payee in minor units; zero for accounts never opened."""
     from ledger.money import to_minor

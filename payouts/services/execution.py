@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from payouts import crashpoints, postings
 from payouts.errors import InsufficientFunds
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt
-from payouts.services import outbox
+from payouts.services import accounts, outbox
 from payouts.services.providers import provider_client, submit_request
 from payouts.services.transitions import Change, transitions_apply
 from rails.providers.sandbox import ProviderUnavailable
@@ -61,6 +62,7 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
         )
         if not payouts:
             return []
+        _prefetch_accounts(payouts)
         numbers = dict(
             PayoutAttempt.objects.filter(payout__in=payouts)
             .values_list("payout_id")
@@ -96,6 +98,22 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
         Started(a.id, a.rail, submit_request(by_id[a.payout_id], a.idempotency_key))
         for a in attempts
     ]
+
+
+def _prefetch_accounts(payouts: Sequence[Payout]) -> None:
+    """One query for the chunk's ledger accounts instead of one per posting line."""
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for p in payouts:
+        codes = wanted.setdefault((p.platform.book_id, p.currency), set())
+        codes.update(
+            (
+                accounts.available_code(p.payee_id),
+                accounts.held_code(p.payee_id),
+                accounts.in_transit_code(p.rail),
+            )
+        )
+    for (book_id, currency), codes in wanted.items():
+        accounts.prefetch(book_id=book_id, currency=currency, codes=codes)
 
 
 def _submit_entries(changes: list[Change]) -> list[Change]:
@@ -243,15 +261,17 @@ def attempts_resolve(*, attempt_ids: Sequence[int]) -> None:
         )
 
 
-def execute_due(*, max_rounds: int = 1000) -> int:
+def execute_due(*, budget_s: float = 20.0) -> int:
     """Start, call and record due payouts in rounds until none is due; returns how many were
-    submitted."""
+    submitted. After ``budget_s`` it hands over to a fresh task, so settlement and other work
+    queued meanwhile get a worker between rounds."""
     total = 0
-    for _ in range(max_rounds):
-        started = payouts_start_due()
-        if not started:
-            break
+    deadline = time.monotonic() + budget_s
+    while started := payouts_start_due():
         attempt_outcomes_record(attempts_call(started))
         total += len(started)
+        if time.monotonic() > deadline:
+            outbox.kick_execution()
+            break
     logger.info("submitted %d payouts", total)
     return total

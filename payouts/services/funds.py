@@ -9,10 +9,15 @@ from core.errors import InvalidInput
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.money import from_minor
-from ledger.types import Line, Side
-from payouts.errors import DuplicateReference, InsufficientFunds
-from payouts.models import Earning, Funding, FundingStatus, Platform
-from payouts.services.accounts import account_id, available_code
+from ledger.types import EntrySpec, Line, Side
+from payouts.errors import DuplicateReference, InsufficientFunds, PayeeNotFound
+from payouts.models import Earning, Funding, FundingStatus, Payee, Platform
+from payouts.services.accounts import (
+    account_id,
+    available_code,
+    payee_accounts_open,
+    prefetch,
+)
 from payouts.services.amounts import amount_minor, platform_currency
 from payouts.services.payees import payee_get
 
@@ -130,3 +135,77 @@ def earning_create(
         Earning.objects.filter(pk=earning.pk).update(entry_id=entry.id)
         earning.entry_id = entry.id
     return earning
+
+
+def earnings_create_many(
+    *,
+    platform: Platform,
+    currency: object,
+    items: list[tuple[int, object]],
+    description: str = "",
+    actor: str,
+) -> int:
+    """Credit many payees at once ``[(payee_id, amount), ...]``: all of them, or none (one
+    transaction, one ledger statement). Raises ``InsufficientFunds`` when the funding balance
+    cannot cover the total, ``PayeeNotFound`` for a payee not on this platform, and the amount
+    errors of ``earning_create``. Returns how many were credited."""
+    code = platform_currency(platform, currency)
+    minors = [(payee_id, amount_minor(amount, code)) for payee_id, amount in items]
+    ids = {payee_id for payee_id, _ in minors}
+    known = set(Payee.objects.filter(platform=platform, pk__in=ids).values_list("pk", flat=True))
+    if missing := ids - known:
+        raise PayeeNotFound(f"payee {min(missing)} does not exist", field="payee")
+    book_id = platform.book_id
+    funding = account_id(book_id=book_id, code="funding", currency=code)
+    payee_accounts_open(book_id=book_id, currency=code, payee_ids=sorted(ids))
+    prefetch(book_id=book_id, currency=code, codes={available_code(p) for p in ids})
+    with transaction.atomic():
+        earnings = Earning.objects.bulk_create(
+            [
+                Earning(
+                    platform=platform,
+                    payee_id=payee_id,
+                    amount_minor=minor,
+                    currency=code,
+                    description=description,
+                    created_by=actor[:200],
+                    entry_id=0,
+                )
+                for payee_id, minor in minors
+            ],
+            batch_size=5000,
+        )
+        specs = [
+            EntrySpec(
+                book_id=book_id,
+                kind="earning.credited",
+                idempotency_key=f"earning:{e.id}",
+                lines=[
+                    Line(
+                        account_id=funding, side=Side.DEBIT, amount=from_minor(e.amount_minor, code)
+                    ),
+                    Line(
+                        account_id=account_id(
+                            book_id=book_id, code=available_code(e.payee_id), currency=code
+                        ),
+                        side=Side.CREDIT,
+                        amount=from_minor(e.amount_minor, code),
+                    ),
+                ],
+                memo=description or "earning",
+                refs={"earning": e.id, "payee": e.payee_id},
+            )
+            for e in earnings
+        ]
+        try:
+            posted = ledger.entries_post(entries=specs)
+        except ledger_errors.BelowFloor as exc:
+            raise InsufficientFunds(
+                "the platform's funding balance does not cover these earnings",
+                currency=code,
+                balance=exc.details.get("balance"),
+            ) from None
+        for earning, info in zip(earnings, posted, strict=True):
+            earning.entry_id = info.id
+        Earning.objects.bulk_update(earnings, ["entry_id"], batch_size=5000)
+    return len(earnings)

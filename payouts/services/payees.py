@@ -150,7 +150,7 @@ def method_add(
             type=valid.type,
             currency=valid.currency,
             country=valid.country,
-            holder_name=valid.holder_name,
+            holder_name=valid.holder_name or payee.legal_name,
             secret_encrypted=encrypt_json(valid.secret),
             public=valid.public,
             last4=valid.last4,

@@ -20,7 +20,7 @@ from payouts import crashpoints, postings
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt, ProviderCursor, ProviderEvent
 from payouts.services import outbox
-from payouts.services.execution import _failure, _lock_payouts
+from payouts.services.execution import _failure, _lock_payouts, _prefetch_accounts
 from payouts.services.providers import provider_client
 from payouts.services.transitions import Change, transitions_apply
 from rails.types import ProviderEvent as ProviderEventInfo
@@ -89,6 +89,7 @@ def provider_events_apply(*, limit: int = APPLY_LIMIT) -> int:
             )
         }
         payouts = _lock_payouts({a.payout_id for a in attempts.values()})
+        _prefetch_accounts(list(payouts.values()))
         # Refresh the attempts under the payout locks: a concurrent outcome record may have
         # changed them.
         attempts = {

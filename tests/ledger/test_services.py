@@ -770,3 +770,27 @@ def test_services_refuse_ids_that_are_not_ids(book: BookInfo, bad_id: Any) -> No
             call()
         assert caught.value.code in {"invalid_input", "invalid_entry"}
     assert state() == before
+
+
+# --- accounts_open (bulk) ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accounts_open_opens_many_once(book) -> None:
+    from ledger import errors as ledger_errors
+
+    first = services.accounts_open(
+        book_id=book.id, currency="USD", type="liability", floor="0", codes=["a:1", "a:2"]
+    )
+    again = services.accounts_open(
+        book_id=book.id, currency="USD", type="liability", floor="0", codes=["a:2", "a:3"]
+    )
+    assert again["a:2"] == first["a:2"]
+    assert set(again) == {"a:2", "a:3"}
+    info = selectors.account_get(account_id=again["a:3"])
+    assert (info.type, info.floor, info.balance) == ("liability", Decimal("0.00"), Decimal("0.00"))
+    with pytest.raises(ledger_errors.AccountConflict):
+        services.accounts_open(book_id=book.id, currency="USD", type="asset", codes=["a:1"])
+    assert selectors.account_ids(book_id=book.id, currency="USD", codes=["a:1", "nope"]) == {
+        "a:1": first["a:1"]
+    }

@@ -19,29 +19,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from ledger import selectors
 from ledger.models import Account, Book, Entry, Posting
 from ledger.money import from_minor
 
 STATEMENT_DEFAULT_DAYS = 30
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by staff with view permission; never added to, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 def _money(amount_minor: int | None, currency: str) -> str:

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
-from ledger.admin import ReadOnlyAdmin
 from ledger.money import from_minor
 from payouts.models import (
     ApiKey,

@@ -191,3 +191,34 @@ def test_rejected_in_review(make_payee, db) -> None:
     assert (last.actor, last.reason) == ("user:analyst", "documents do not match")
     assert Payout.objects.get(pk=payout.id).is_final
     _verify_clean(platform)
+
+
+@pytest.mark.parametrize("account", ["000123450003", "000123450006"])
+def test_unknown_outcomes_resolve_with_the_same_key(platform, make_payee, running, account) -> None:
+    """0003: the first submit is stored but its answer never arrives in time; 0006: the first
+    submit answers 500. Either way the worker learns the outcome with the same key, and the
+    provider pays once."""
+    from celery import current_app
+
+    payee, method = _setup(platform, make_payee, account)
+    payout = _pay(platform, payee, method)
+    last = [0.0]
+
+    def paid_while_sweeping() -> bool:
+        import time
+
+        if status_of(payout.id) == "paid":
+            return True
+        if time.monotonic() - last[0] > 1:  # as beat would
+            current_app.send_task("payouts.sweep")
+            last[0] = time.monotonic()
+        return False
+
+    with celery_worker(env={"PROVIDER_TIMEOUT_S": "1", "PAYOUTS_OUTBOX_LEASE_S": "2"}):
+        wait_for(paid_while_sweeping, timeout_s=60, what="paid")
+    attempt = PayoutAttempt.objects.get(payout=payout)
+    assert running.sandbox.accepted_count(attempt.idempotency_key) == 1
+    assert running.sandbox.submit_count(attempt.idempotency_key) >= 2 or account.endswith("0003")
+    assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle"]
+    assert balances(platform, payee)["cash"] == "960.25"
+    _verify_clean(platform)

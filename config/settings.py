@@ -133,6 +133,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payouts.sweep",
         "schedule": float(os.environ.get("PAYOUTS_SWEEP_INTERVAL_S", "5")),
     },
+    "payouts-refresh-batches": {
+        "task": "payouts.refresh_batches",
+        "schedule": float(os.environ.get("PAYOUTS_BATCHES_INTERVAL_S", "30")),
+    },
     "payouts-run-schedules": {
         "task": "payouts.run_schedules",
         "schedule": float(os.environ.get("PAYOUTS_SCHEDULES_INTERVAL_S", "60")),

@@ -10,6 +10,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from payouts.services import execution, settlement, sweeper
+from payouts.services.batches import batch_execute, batches_refresh
+from payouts.services.schedules import schedules_run
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +54,50 @@ def poll_provider(rail: str = "sandbox") -> int:
 def sweep() -> dict[str, int]:
     """Re-enqueue whatever is due or stuck (beat runs this every few seconds)."""
     return sweeper.sweep()
+
+
+SCHEDULES_PER_RUN = 500
+
+
+@shared_task(
+    name="payouts.run_schedules",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=5,
+    retry_backoff=2,
+    retry_jitter=True,
+)
+def run_schedules() -> int:
+    """Run every due schedule, ``SCHEDULES_PER_RUN`` per transaction; returns how many ran."""
+    total = 0
+    while True:
+        ran = schedules_run(limit=SCHEDULES_PER_RUN)
+        total += ran
+        if ran < SCHEDULES_PER_RUN:
+            return total
+
+
+@shared_task(
+    name="payouts.execute_batch",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=5,
+    retry_backoff=2,
+    retry_jitter=True,
+)
+def execute_batch(batch_id: int) -> str:
+    """Finish executing an approved batch (after a crash mid-way, say); returns its status."""
+    return batch_execute(batch_id=batch_id, actor="system:batch").status
+
+
+@shared_task(
+    name="payouts.refresh_batches",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=5,
+    retry_backoff=2,
+    retry_jitter=True,
+)
+def refresh_batches() -> int:
+    """Mark approved batches whose payouts are all paid or final as completed."""
+    return batches_refresh()

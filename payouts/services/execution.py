@@ -27,6 +27,7 @@ from payouts.errors import InsufficientFunds
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt
 from payouts.services import accounts, outbox
+from payouts.services.bulk import instances_insert, rows_update
 from payouts.services.providers import provider_client, submit_request
 from payouts.services.transitions import Change, transitions_apply
 from rails.providers.sandbox import ProviderUnavailable
@@ -78,7 +79,7 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
             for p in payouts
         }
         submitted = _submit_entries(list(changes.values()))
-        attempts = PayoutAttempt.objects.bulk_create(
+        attempts = instances_insert(
             [
                 PayoutAttempt(
                     payout=c.payout,
@@ -196,12 +197,23 @@ def attempt_outcomes_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> No
             else:
                 attempt.last_error = f"{outcome.failure_code}: {outcome.failure_message}"[:500]
                 outbox.later(outbox.SUBMIT, attempt.id, attempt.last_error)
-        PayoutAttempt.objects.bulk_update(
-            attempts.values(),
-            ["status", "provider_reference", "submit_calls", "last_error", "updated"],
+        _attempts_save(
+            list(attempts.values()), ["status", "provider_reference", "submit_calls", "last_error"]
         )
         transitions_apply(changes=failed, actor=WORKER)
         outbox.done(outbox.SUBMIT, settled_ids)
+
+
+def _attempts_save(attempts: list[PayoutAttempt], fields: list[str]) -> None:
+    """Write these fields (and ``updated``) of many attempts in one statement."""
+    now = timezone.now()
+    for attempt in attempts:
+        attempt.updated = now
+    rows_update(
+        PayoutAttempt,
+        ids=[a.id for a in attempts],
+        columns={name: [getattr(a, name) for a in attempts] for name in [*fields, "updated"]},
+    )
 
 
 def _failure(payout: Payout, code: str, message: str) -> Change:

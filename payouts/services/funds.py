@@ -19,6 +19,7 @@ from payouts.services.accounts import (
     prefetch,
 )
 from payouts.services.amounts import amount_minor, platform_currency
+from payouts.services.bulk import rows_update
 from payouts.services.payees import payee_get
 
 
@@ -207,5 +208,9 @@ def earnings_create_many(
             ) from None
         for earning, info in zip(earnings, posted, strict=True):
             earning.entry_id = info.id
-        Earning.objects.bulk_update(earnings, ["entry_id"], batch_size=5000)
+        rows_update(
+            Earning,
+            ids=[e.id for e in earnings],
+            columns={"entry_id": [e.entry_id for e in earnings]},
+        )
     return len(earnings)

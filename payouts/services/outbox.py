@@ -19,6 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as OperationalError_
 
 from payouts.models import OutboxMessage
+from payouts.services.bulk import rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +46,17 @@ def write(
     assert connection.in_atomic_block, "an outbox row joins the state change's transaction"
     now = timezone.now()
     until = now + lease() if leased else None
-    OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                kind=kind,
-                object_id=object_id,
-                payload=payload or {},
-                available_at=until or now,
-                locked_until=until,
-                created=now,
-            )
-            for object_id in object_ids
-        ],
-        batch_size=2000,
+    ids = list(object_ids)
+    rows_insert(
+        OutboxMessage,
+        count=len(ids),
+        columns={
+            "kind": [kind] * len(ids),
+            "object_id": ids,
+            "payload": [payload or {}] * len(ids),
+            "available_at": [until or now] * len(ids),
+            "locked_until": [until] * len(ids),
+        },
     )
 
 

@@ -20,7 +20,13 @@ from payouts import crashpoints, postings
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt, ProviderCursor, ProviderEvent
 from payouts.services import outbox
-from payouts.services.execution import _failure, _lock_payouts, _prefetch_accounts
+from payouts.services.bulk import rows_update
+from payouts.services.execution import (
+    _attempts_save,
+    _failure,
+    _lock_payouts,
+    _prefetch_accounts,
+)
 from payouts.services.providers import provider_client
 from payouts.services.transitions import Change, transitions_apply
 from rails.types import ProviderEvent as ProviderEventInfo
@@ -106,10 +112,15 @@ def provider_events_apply(*, limit: int = APPLY_LIMIT) -> int:
                 changes=[s[wave] for s in steps.values() if len(s) > wave], actor=PROVIDER
             )
         crashpoints.crashpoint(crashpoints.MID_SETTLEMENT)
-        PayoutAttempt.objects.bulk_update(
-            attempts.values(), ["status", "provider_reference", "raw_code", "updated"]
+        _attempts_save(list(attempts.values()), ["status", "provider_reference", "raw_code"])
+        rows_update(
+            ProviderEvent,
+            ids=[e.id for e in events],
+            columns={
+                "outcome": [e.outcome[:200] for e in events],
+                "processed_at": [e.processed_at for e in events],
+            },
         )
-        ProviderEvent.objects.bulk_update(events, ["outcome", "processed_at"])
         if len(events) == limit:
             outbox.kick_events()  # more may be waiting
         else:

@@ -20,6 +20,7 @@ from ledger.types import EntrySpec
 from payouts.errors import InsufficientFunds, InvalidTransition
 from payouts.lifecycle import PayoutStatus, is_allowed
 from payouts.models import Payout, PayoutTransition
+from payouts.services.bulk import instances_insert, rows_update
 
 MAX_REASON = 500
 
@@ -84,9 +85,14 @@ def transitions_apply(*, changes: Sequence[Change], actor: str) -> list[PayoutTr
     fields = ["status", "updated", "failure_code", "failure_message", "scheduled_for"]
     if len(changes) == 1:
         changes[0].payout.save(update_fields=fields)
-    else:
-        Payout.objects.bulk_update([c.payout for c in changes], fields, batch_size=1000)
-    return PayoutTransition.objects.bulk_create(records, batch_size=1000)
+        return [*PayoutTransition.objects.bulk_create(records)]
+    payouts = [c.payout for c in changes]
+    rows_update(
+        Payout,
+        ids=[p.id for p in payouts],
+        columns={name: [getattr(p, name) for p in payouts] for name in fields},
+    )
+    return instances_insert(records)
 
 
 def transition_created(*, payout: Payout, actor: str, entry: EntrySpec) -> PayoutTransition:

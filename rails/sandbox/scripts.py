@@ -104,13 +104,21 @@ local with_returns, callbacks = ARGV[5] == '1', ARGV[6] == '1'
 local now_s = math.floor(now_ms / 1000)
 local dup_all = redis.call('HGET', p .. 'faults', 'duplicate_callbacks') == '1'
 local claimed, moved = 0, 0
+-- Event ids are unique for the life of this store, across restarts and resets of others:
+-- the epoch is taken from the server clock when the store emits its first event.
+local epoch = redis.call('GET', p .. 'epoch')
+if not epoch then
+  local t = redis.call('TIME')
+  epoch = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('SET', p .. 'epoch', epoch)
+end
 
 local function move(tr, fields, event_type, flags)
   redis.call('HSET', tr, 'updated', now_s, unpack(fields))
   local snap = snapshot(tr)
   local seq = redis.call('INCR', p .. 'seq')
-  redis.call('ZADD', p .. 'events', seq, cjson.encode({id = 'ev_' .. seq, sequence = seq,
-    type = event_type, created = now_s, transfer = snap}))
+  redis.call('ZADD', p .. 'events', seq, cjson.encode({id = 'ev_' .. epoch .. '_' .. seq,
+    sequence = seq, type = event_type, created = now_s, transfer = snap}))
   if callbacks then
     redis.call('ZADD', p .. 'cb:due', now_ms, seq)
     if dup_all or string.find(flags, 'd', 1, true) then

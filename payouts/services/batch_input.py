@@ -1,0 +1,188 @@
+"""Reading batch items, from a JSON list or a CSV file, into rows checked one by one.
+
+Nothing here raises for a bad row: a row that cannot be read carries its own ``DomainError``
+and becomes an invalid item. Only a file that cannot be a batch at all (no header, unknown
+columns, too many rows) is an ``InvalidInput``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, replace
+from typing import Any
+
+from core.errors import DomainError, InvalidInput
+from payouts.errors import PayeeNotFound
+from payouts.models import Payee, Platform, Speed
+from payouts.services.batch_quotes import ItemRequest, as_id
+
+MAX_ITEMS = 100_000
+MAX_DESCRIPTION = 500
+ITEM_KEYS = frozenset({"payee", "payout_method", "amount", "currency", "speed", "description"})
+REQUIRED_KEYS = ("payee", "payout_method", "amount", "currency")
+CSV_COLUMNS = frozenset({*ITEM_KEYS, "external_id"})
+
+
+@dataclass
+class Row:
+    """One submitted item: its line, what was submitted, and either a request or an error."""
+
+    line: int
+    data: dict[str, Any]
+    request: ItemRequest | None = None
+    error: DomainError | None = None
+
+
+def _json_safe(value: object) -> object:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def item_row(line: int, item: object) -> Row:
+    """A JSON item (``{"payee", "payout_method", "amount", "currency", "speed"?,
+    "description"?}``) as a row; anything else in it makes the row invalid."""
+    if not isinstance(item, dict):
+        return Row(line, {"item": _json_safe(item)}, error=InvalidInput("an item is an object"))
+    data = {str(k): _json_safe(v) for k, v in item.items()}
+    unknown = sorted(set(data) - ITEM_KEYS)
+    if unknown:
+        return Row(
+            line,
+            data,
+            error=InvalidInput(f"unknown fields: {', '.join(unknown)}", field=unknown[0]),
+        )
+    for name in REQUIRED_KEYS:
+        if item.get(name) in (None, ""):
+            return Row(line, data, error=InvalidInput(f"{name} is required", field=name))
+    description = item.get("description") or ""
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        return Row(
+            line,
+            data,
+            error=InvalidInput(
+                f"description is at most {MAX_DESCRIPTION} characters", field="description"
+            ),
+        )
+    request = ItemRequest(
+        payee_id=as_id(item["payee"]),
+        method_id=as_id(item["payout_method"]),
+        amount=item["amount"],
+        currency=item["currency"],
+        speed=item.get("speed") or Speed.STANDARD,
+    )
+    return Row(line, data, request=request)
+
+
+def items_rows(items: object) -> list[Row]:
+    """The rows of a JSON item list. Raises ``InvalidInput`` for an empty or oversized list."""
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("a batch has at least one item", field="items")
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput(f"a batch has at most {MAX_ITEMS} items", field="items")
+    return [item_row(index, item) for index, item in enumerate(items, start=1)]
+
+
+def _header(reader: Any) -> list[str]:
+    try:
+        for raw in reader:
+            if any(cell.strip() for cell in raw):
+                header = [cell.strip().lstrip("\ufeff").lower() for cell in raw]
+                break
+        else:
+            raise InvalidInput("the CSV is empty: a header row is required", field="csv")
+    except csv.Error as exc:
+        raise InvalidInput(f"the header row cannot be read: {exc}", field="csv") from None
+    unknown = sorted(set(header) - CSV_COLUMNS)
+    missing = [c for c in REQUIRED_KEYS if c != "payee" and c not in header]
+    if "payee" not in header and "external_id" not in header:
+        missing.insert(0, "payee (or external_id)")
+    if unknown or missing:
+        raise InvalidInput(
+            "the first row must be a header naming payee or external_id, payout_method, "
+            "amount, currency and optionally speed, description"
+            + (f"; unknown columns: {', '.join(unknown)}" if unknown else "")
+            + (f"; missing columns: {', '.join(missing)}" if missing else ""),
+            field="csv",
+        )
+    if len(set(header)) != len(header) or {"payee", "external_id"} <= set(header):
+        raise InvalidInput(
+            "each column appears once, and only one of payee or external_id", field="csv"
+        )
+    return header
+
+
+def csv_rows(platform: Platform, csv_text: object) -> list[Row]:
+    """The rows of a CSV batch. ``line`` is the row's line in the file (the header is line 1).
+    A row with the wrong number of fields or broken quoting is an invalid row naming its line;
+    ``external_id`` cells are looked up among the platform's payees. Raises ``InvalidInput``
+    for text that is not a string, a missing or unusable header, no rows or too many."""
+    if not isinstance(csv_text, str):
+        raise InvalidInput("the CSV is text", field="csv")
+    reader = csv.reader(io.StringIO(csv_text), strict=True)
+    header = _header(reader)
+    rows: list[Row] = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = reader.line_num
+            rows.append(Row(line, {}, error=InvalidInput(f"line {line}: {exc}", line=line)))
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append(_csv_row(reader.line_num, header, cells))
+        if len(rows) > MAX_ITEMS:
+            raise InvalidInput(f"a batch has at most {MAX_ITEMS} items", field="csv")
+    if not rows:
+        raise InvalidInput("a batch has at least one item", field="csv")
+    if "external_id" in header:
+        _resolve_external_ids(platform, rows)
+    return rows
+
+
+def _csv_row(line: int, header: list[str], cells: list[str]) -> Row:
+    if len(cells) != len(header):
+        return Row(
+            line,
+            {"cells": cells[: len(header) + 5]},
+            error=InvalidInput(
+                f"line {line}: expected {len(header)} fields, got {len(cells)}", line=line
+            ),
+        )
+    data = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+    item: dict[str, object] = {k: v for k, v in data.items() if v != ""}
+    if "external_id" in header:
+        if "external_id" not in item:
+            return Row(
+                line, data, error=InvalidInput("external_id is required", field="external_id")
+            )
+        # A placeholder until every row is read and the external ids are looked up at once.
+        item["payee"] = item.pop("external_id")
+    row = item_row(line, item)
+    row.data = data
+    return row
+
+
+def _resolve_external_ids(platform: Platform, rows: list[Row]) -> None:
+    wanted = {row.data["external_id"] for row in rows if row.request is not None}
+    ids = dict(
+        Payee.objects.filter(platform=platform, external_id__in=wanted).values_list(
+            "external_id", "id"
+        )
+    )
+    for row in rows:
+        if row.request is None:
+            continue
+        external_id = row.data["external_id"]
+        payee_id = ids.get(external_id)
+        if payee_id is None:
+            row.request = None
+            row.error = PayeeNotFound(
+                f"no payee has external_id {external_id!r}", field="external_id"
+            )
+        else:
+            row.request = replace(row.request, payee_id=payee_id)

@@ -47,6 +47,7 @@ import django  # noqa: E402
 django.setup()
 
 import httpx  # noqa: E402
+import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -59,6 +60,7 @@ from payouts.services.batches import batch_create  # noqa: E402
 from payouts.services.funds import earnings_create_many, funding_create  # noqa: E402
 from payouts.services.platforms import platform_create  # noqa: E402
 from rails.methods import method_validate  # noqa: E402
+from rails.sandbox.store import delete_prefix  # noqa: E402
 
 ACTOR = "user:bench"
 API_KEY = "sk_bench"
@@ -219,6 +221,7 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
     }
     settings.SANDBOX_URL, settings.SANDBOX_API_KEY = sandbox_url, API_KEY
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="bench-payouts-") as folder, ExitStack() as stack:
         logs = Path(folder)
         stack.enter_context(
@@ -328,6 +331,7 @@ def main() -> None:
             timeout=30,
         ).json()
         final = counts(platform)
+    delete_prefix(redis.Redis.from_url(str(settings.REDIS_URL)), prefix)  # the provider's store
     drifts = list(ledger_selectors.ledger_drift(book_id=platform.book_id))  # type: ignore[attr-defined]
 
     def verdict(value: float | None, target: float) -> str:

@@ -252,6 +252,12 @@ def _start(name: str, args: list[str]) -> _Child:
     return _Child(name, process)
 
 
+def _redis_py_url(url: str) -> str:
+    """The broker URL as redis-py spells it: kombu's ``redis+socket://`` is ``unix://``."""
+    prefix = "redis+socket://"
+    return "unix://" + url.removeprefix(prefix) if url.startswith(prefix) else url
+
+
 def _sandbox_port() -> int:
     from django.conf import settings
 
@@ -308,7 +314,7 @@ def _start_children(port: int) -> list[_Child]:
                 "--port",
                 str(_sandbox_port()),
                 "--redis-url",
-                os.environ["REDIS_URL"],
+                _redis_py_url(os.environ["REDIS_URL"]),
                 "--callback-url",
                 f"http://127.0.0.1:{port}/callbacks/sandbox",
                 "--settle-after-ms",

@@ -163,6 +163,8 @@ SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "whsec_sandbox
 # How long a worker's claim on outbox work lasts: past it, the sweeper hands the work (an
 # attempt whose outcome was never recorded, say) to another worker.
 PAYOUTS_OUTBOX_LEASE_S = float(os.environ.get("PAYOUTS_OUTBOX_LEASE_S", "60"))
+# An accepted attempt with no news for this long makes the sweeper read the provider's event feed.
+PAYOUTS_POLL_AFTER_S = float(os.environ.get("PAYOUTS_POLL_AFTER_S", "60"))
 PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
 
 LOGGING = {

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import current_app
+from django.conf import settings
 from django.utils import timezone
 
 from payouts.lifecycle import PayoutStatus
-from payouts.models import Payout, ProviderEvent
+from payouts.models import AttemptStatus, Payout, PayoutAttempt, ProviderEvent
 from payouts.services import outbox
 
 logger = logging.getLogger(__name__)
 
 
 def sweep(*, limit: int = 500) -> dict[str, int]:
-    """Claim due outbox rows and enqueue their handlers; also look for due payouts and unapplied
-    provider events directly. Returns what was sent, by kind."""
+    """Claim due outbox rows and enqueue their handlers; also look for due payouts, unapplied
+    provider events and attempts the provider has been quiet about. Returns what was sent, by
+    kind."""
     sent: dict[str, int] = {}
     resolve: list[int] = []
     for row in outbox.claim(limit=limit):
@@ -33,7 +36,13 @@ def sweep(*, limit: int = 500) -> dict[str, int]:
         current_app.send_task("payouts.execute")
     if sent.get(outbox.EVENTS) or ProviderEvent.objects.filter(processed_at__isnull=True).exists():
         current_app.send_task("payouts.apply_events")
-    current_app.send_task("payouts.poll_provider")
+    # Callbacks normally bring every status change; the event feed is read when some accepted
+    # attempt has heard nothing for a while (a lost callback, our server down meanwhile).
+    quiet_since = now - dt.timedelta(seconds=settings.PAYOUTS_POLL_AFTER_S)
+    if PayoutAttempt.objects.filter(
+        status=AttemptStatus.ACCEPTED, updated__lt=quiet_since
+    ).exists():
+        current_app.send_task("payouts.poll_provider")
     if sent:
         logger.info("sweep re-sent %s", sent)
     return sent

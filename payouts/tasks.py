@@ -59,14 +59,7 @@ def sweep() -> dict[str, int]:
 SCHEDULES_PER_RUN = 500
 
 
-@shared_task(
-    name="payouts.run_schedules",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=2,
-    retry_jitter=True,
-)
+@shared_task(name="payouts.run_schedules", **_RETRY)
 def run_schedules() -> int:
     """Run every due schedule, ``SCHEDULES_PER_RUN`` per transaction; returns how many ran."""
     total = 0
@@ -77,27 +70,13 @@ def run_schedules() -> int:
             return total
 
 
-@shared_task(
-    name="payouts.execute_batch",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=2,
-    retry_jitter=True,
-)
+@shared_task(name="payouts.execute_batch", **_RETRY)
 def execute_batch(batch_id: int) -> str:
     """Finish executing an approved batch (after a crash mid-way, say); returns its status."""
     return batch_execute(batch_id=batch_id, actor="system:batch").status
 
 
-@shared_task(
-    name="payouts.refresh_batches",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=2,
-    retry_jitter=True,
-)
+@shared_task(name="payouts.refresh_batches", **_RETRY)
 def refresh_batches() -> int:
     """Mark approved batches whose payouts are all paid or final as completed."""
     return batches_refresh()

@@ -119,6 +119,23 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 30, what: str = "
         time.sleep(0.1)
 
 
+def sweeping(predicate: Callable[[], bool]) -> Callable[[], bool]:
+    """``predicate``, which also sends ``payouts.sweep`` about once a second, as beat would."""
+    from celery import current_app
+
+    last = [0.0]
+
+    def check() -> bool:
+        if predicate():
+            return True
+        if time.monotonic() - last[0] > 1:
+            current_app.send_task("payouts.sweep")
+            last[0] = time.monotonic()
+        return False
+
+    return check
+
+
 def status_of(payout_id: int) -> str:
     return Payout.objects.values_list("status", flat=True).get(pk=payout_id)
 

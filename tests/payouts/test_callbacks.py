@@ -21,6 +21,7 @@ from tests.payouts.conftest import (
     entry_kinds,
     fund,
     status_of,
+    sweeping,
     transitions,
     wait_for,
 )
@@ -134,23 +135,11 @@ def test_without_callbacks_the_event_feed_settles_payouts(
 ) -> None:
     """Callbacks never arrive (paused at the provider): the sweeper notices accepted attempts
     that heard nothing and reads the provider's event feed instead."""
-    from celery import current_app
-
     running.sandbox.faults(callbacks_paused=True)
     payee = make_payee()
     method = bank_method(platform, payee, "000123450002")  # paid, then returned
     fund(platform, "1000.00")
     earn(platform, payee, "100.00")
-    last = [0.0]
-
-    def returned_while_sweeping() -> bool:
-        if status_of(payout.id) == "returned":
-            return True
-        if time.monotonic() - last[0] > 1:  # as beat would
-            current_app.send_task("payouts.sweep")
-            last[0] = time.monotonic()
-        return False
-
     with celery_worker(env={"PAYOUTS_POLL_AFTER_S": "1"}):
         payout = payout_create(
             platform=platform,
@@ -160,7 +149,11 @@ def test_without_callbacks_the_event_feed_settles_payouts(
             currency="USD",
             actor=ACTOR,
         )
-        wait_for(returned_while_sweeping, timeout_s=60, what="returned by polling")
+        wait_for(
+            sweeping(lambda: status_of(payout.id) == "returned"),
+            timeout_s=60,
+            what="returned by polling",
+        )
     assert set(ProviderEvent.objects.values_list("source", flat=True)) == {"poll"}
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle", "payout.return"]
     _verify_clean(platform)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import pytest
-from celery import current_app
 from django.db import transaction
 
 from payouts import crashpoints
@@ -23,6 +21,7 @@ from tests.payouts.conftest import (
     entry_kinds,
     fund,
     status_of,
+    sweeping,
     transitions,
     wait_for,
 )
@@ -63,25 +62,10 @@ def _died(worker: subprocess.Popen[bytes]) -> None:
     assert worker.wait(timeout=60) == -signal.SIGKILL, "the worker should have killed itself"
 
 
-def _sweeping(predicate):
-    """A predicate that also sends the sweep, as beat would every few seconds."""
-    last = [0.0]
-
-    def check() -> bool:
-        if predicate():
-            return True
-        if time.monotonic() - last[0] > 1:
-            current_app.send_task("payouts.sweep")
-            last[0] = time.monotonic()
-        return False
-
-    return check
-
-
 def _all_paid_exactly_once(platform, payouts, running: Running) -> None:
     with celery_worker(env=LEASE):
         wait_for(
-            _sweeping(lambda: all(status_of(p.id) == "paid" for p in payouts)),
+            sweeping(lambda: all(status_of(p.id) == "paid" for p in payouts)),
             timeout_s=90,
             what="every payout paid",
         )

@@ -23,6 +23,7 @@ from tests.payouts.conftest import (
     entry_kinds,
     fund,
     status_of,
+    sweeping,
     transitions,
     wait_for,
 )
@@ -198,24 +199,11 @@ def test_unknown_outcomes_resolve_with_the_same_key(platform, make_payee, runnin
     """0003: the first submit is stored but its answer never arrives in time; 0006: the first
     submit answers 500. Either way the worker learns the outcome with the same key, and the
     provider pays once."""
-    from celery import current_app
-
     payee, method = _setup(platform, make_payee, account)
     payout = _pay(platform, payee, method)
-    last = [0.0]
-
-    def paid_while_sweeping() -> bool:
-        import time
-
-        if status_of(payout.id) == "paid":
-            return True
-        if time.monotonic() - last[0] > 1:  # as beat would
-            current_app.send_task("payouts.sweep")
-            last[0] = time.monotonic()
-        return False
 
     with celery_worker(env={"PROVIDER_TIMEOUT_S": "1", "PAYOUTS_OUTBOX_LEASE_S": "2"}):
-        wait_for(paid_while_sweeping, timeout_s=60, what="paid")
+        wait_for(sweeping(lambda: status_of(payout.id) == "paid"), timeout_s=60, what="paid")
     attempt = PayoutAttempt.objects.get(payout=payout)
     assert running.sandbox.accepted_count(attempt.idempotency_key) == 1
     assert running.sandbox.submit_count(attempt.idempotency_key) >= 2 or account.endswith("0003")

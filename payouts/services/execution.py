@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -169,39 +169,79 @@ def attempt_outcomes_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> No
     submit entry's effect; an unknown outcome is retried later with the same key."""
     if not outcomes:
         return
-    by_attempt = dict(outcomes)
     with transaction.atomic():
-        attempts = {
-            a.id: a
-            for a in PayoutAttempt.objects.filter(
-                pk__in=by_attempt, status=AttemptStatus.SUBMITTING
-            )
-        }
-        payouts = _lock_payouts({a.payout_id for a in attempts.values()})
-        failed: list[Change] = []
-        settled_ids = []
-        for attempt in attempts.values():
-            outcome = by_attempt[attempt.id]
-            attempt.submit_calls += 1
-            if outcome.kind is OutcomeKind.ACCEPTED:
-                attempt.status = AttemptStatus.ACCEPTED
-                attempt.provider_reference = outcome.provider_reference
-                settled_ids.append(attempt.id)
-            elif outcome.kind is OutcomeKind.REJECTED:
-                attempt.status = AttemptStatus.REJECTED
-                attempt.last_error = outcome.failure_message[:500]
-                settled_ids.append(attempt.id)
-                payout = payouts[attempt.payout_id]
-                if payout.status == S.PROCESSING:
-                    failed.append(_failure(payout, outcome.failure_code, outcome.failure_message))
-            else:
-                attempt.last_error = f"{outcome.failure_code}: {outcome.failure_message}"[:500]
-                outbox.later(outbox.SUBMIT, attempt.id, attempt.last_error)
-        _attempts_save(
-            list(attempts.values()), ["status", "provider_reference", "submit_calls", "last_error"]
+        # Rejections first: they lock payouts, then attempts, the order every writer uses.
+        done = _rejections_record([o for o in outcomes if o[1].kind is OutcomeKind.REJECTED])
+        others = [o for o in outcomes if o[1].kind is not OutcomeKind.REJECTED]
+        if others:
+            done += _answers_record(others)
+        outbox.done(outbox.SUBMIT, done)
+
+
+def _answers_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[int]:
+    """Accepted and unknown answers touch only their attempts: one UPDATE that skips any
+    attempt no longer ``submitting`` (a provider event that got there first wins, whichever
+    commits first). Returns the attempts that need no more work."""
+    ids, statuses, references, errors = [], [], [], []
+    for attempt_id, outcome in outcomes:
+        ids.append(attempt_id)
+        if outcome.kind is OutcomeKind.ACCEPTED:
+            statuses.append(AttemptStatus.ACCEPTED.value)
+            references.append(outcome.provider_reference)
+            errors.append("")
+        else:
+            statuses.append(AttemptStatus.SUBMITTING.value)
+            references.append("")
+            errors.append(f"{outcome.failure_code}: {outcome.failure_message}"[:500])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE payouts_payoutattempt AS t
+               SET status = v.status,
+                   provider_reference = CASE WHEN v.reference <> '' THEN v.reference
+                                             ELSE t.provider_reference END,
+                   submit_calls = t.submit_calls + 1,
+                   last_error = v.error,
+                   updated = now()
+              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                   AS v(id, status, reference, error)
+             WHERE t.id = v.id AND t.status = 'submitting'
+            RETURNING t.id, t.status, t.last_error
+            """,
+            [ids, statuses, references, errors],
         )
-        transitions_apply(changes=failed, actor=WORKER)
-        outbox.done(outbox.SUBMIT, settled_ids)
+        rows = cursor.fetchall()
+    for attempt_id, status, error in rows:
+        if status == AttemptStatus.SUBMITTING:
+            outbox.later(outbox.SUBMIT, attempt_id, error)
+    return [attempt_id for attempt_id, status, _ in rows if status != AttemptStatus.SUBMITTING]
+
+
+def _rejections_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[int]:
+    if not outcomes:
+        return []
+    by_attempt = dict(outcomes)
+    payout_ids = set(
+        PayoutAttempt.objects.filter(pk__in=by_attempt).values_list("payout_id", flat=True)
+    )
+    payouts = _lock_payouts(payout_ids)
+    attempts = list(
+        PayoutAttempt.objects.select_for_update()
+        .filter(pk__in=by_attempt, status=AttemptStatus.SUBMITTING)
+        .order_by("id")
+    )
+    failed: list[Change] = []
+    for attempt in attempts:
+        outcome = by_attempt[attempt.id]
+        attempt.submit_calls += 1
+        attempt.status = AttemptStatus.REJECTED
+        attempt.last_error = outcome.failure_message[:500]
+        payout = payouts[attempt.payout_id]
+        if payout.status == S.PROCESSING:
+            failed.append(_failure(payout, outcome.failure_code, outcome.failure_message))
+    _attempts_save(attempts, ["status", "submit_calls", "last_error"])
+    transitions_apply(changes=failed, actor=WORKER)
+    return [a.id for a in attempts]
 
 
 def _attempts_save(attempts: list[PayoutAttempt], fields: list[str]) -> None:

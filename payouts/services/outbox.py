@@ -61,11 +61,17 @@ def write(
 
 
 def done(kind: str, object_ids: Iterable[int]) -> None:
+    """Mark the rows of these objects processed (one statement, however many)."""
     ids = list(object_ids)
     if ids:
-        OutboxMessage.objects.filter(
-            kind=kind, object_id__in=ids, processed_at__isnull=True
-        ).update(processed_at=timezone.now(), locked_until=None)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE payouts_outboxmessage SET processed_at = now(), locked_until = NULL
+                 WHERE kind = %s AND object_id = ANY(%s::bigint[]) AND processed_at IS NULL
+                """,
+                [kind, ids],
+            )
 
 
 def later(kind: str, object_id: int, error: str) -> None:

@@ -210,3 +210,26 @@ def test_unknown_outcomes_resolve_with_the_same_key(platform, make_payee, runnin
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle"]
     assert balances(platform, payee)["cash"] == "960.25"
     _verify_clean(platform)
+
+
+def test_refused_at_submission(platform, make_payee, running) -> None:
+    """0005: the provider refuses the transfer outright; the payout fails, nothing moved."""
+    payee, method = _setup(platform, make_payee, "000123450005")
+    payout = _pay(platform, payee, method)
+    with celery_worker():
+        wait_for(lambda: status_of(payout.id) == "failed", what="failed")
+    payout.refresh_from_db()
+    assert payout.failure_code == "invalid_destination"
+    attempt = PayoutAttempt.objects.get(payout=payout)
+    assert (attempt.status, attempt.submit_calls) == ("rejected", 1)
+    assert running.sandbox.accepted_count(attempt.idempotency_key) == 0
+    assert balances(platform, payee) == {
+        "available": "100.00",
+        "held": "0.00",
+        "in_transit": "0.00",
+        "fees": "0.00",
+        "cash": "1000.00",
+        "funding": "900.00",
+    }
+    assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.fail"]
+    _verify_clean(platform)

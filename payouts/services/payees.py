@@ -20,7 +20,9 @@ from payouts.models import (
     PayeeType,
     PayoutMethod,
     PayoutMethodChange,
+    PayoutSchedule,
     Platform,
+    ScheduleFrequency,
 )
 from rails.methods import method_validate
 
@@ -157,7 +159,31 @@ def method_add(
             fingerprint=fingerprint(valid.fingerprint_source),
         )
         _record(method, "created", actor)
+        _default_schedule(platform, payee, method, actor)
     return method
+
+
+def _default_schedule(platform: Platform, payee: Payee, method: PayoutMethod, actor: str) -> None:
+    """A payee's first method in a currency gets the platform's default schedule (none when the
+    default is manual, or when the payee already has a schedule in that currency)."""
+    from payouts.services.schedules import schedule_set  # schedules builds on this module
+
+    if (
+        platform.default_schedule == ScheduleFrequency.MANUAL
+        or payee.status != PayeeStatus.ACTIVE
+        or method.currency not in platform.currencies
+        or PayoutSchedule.objects.filter(payee=payee, currency=method.currency).exists()
+    ):
+        return
+    schedule_set(
+        platform=platform,
+        payee_id=payee.id,
+        method_id=method.id,
+        currency=method.currency,
+        frequency=platform.default_schedule,
+        minimum="0",
+        actor=actor,
+    )
 
 
 def method_disable(

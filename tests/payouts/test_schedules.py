@@ -241,3 +241,44 @@ def test_one_schedule_that_cannot_pay_does_not_stop_the_others(plat, payee_with)
             schedule_next_run("daily", now),
         )
     assert PayoutSchedule.objects.values().get(pk=paused.pk) == paused_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_platforms_default_schedule_applies_to_a_payees_first_method() -> None:
+    from payouts.models import PayoutSchedule
+    from payouts.services.payees import method_add, payee_create
+    from payouts.services.platforms import platform_create
+
+    platform = platform_create(name="Weekly", currencies=["USD"], default_schedule="weekly")
+    payee = payee_create(
+        platform=platform, external_id="w-1", type="individual", legal_name="Ada", country="US"
+    )
+    fields = {
+        "routing_number": "021000021",
+        "account_number": "000123456789",
+        "account_holder_name": "Ada",
+    }
+    first = method_add(
+        platform=platform,
+        payee_id=payee.id,
+        type="us_bank_account",
+        currency="USD",
+        fields=fields,
+        actor="user:a",
+    )
+    method_add(
+        platform=platform,
+        payee_id=payee.id,
+        type="us_bank_account",
+        currency="USD",
+        fields=fields,
+        actor="user:a",
+    )
+    schedule = PayoutSchedule.objects.get(payee=payee)
+    assert (schedule.frequency, schedule.currency, schedule.minimum_minor, schedule.method_id) == (
+        "weekly",
+        "USD",
+        0,
+        first.id,
+    )
+    assert schedule.next_run_at.weekday() == 0  # next Monday, 00:00 UTC

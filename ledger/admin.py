@@ -19,7 +19,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from ledger import selectors
 from ledger.models import Account, Book, Entry, Posting
 from ledger.money import from_minor
@@ -208,23 +208,11 @@ class AccountAdmin(ReadOnlyAdmin):
 # --- entries ----------------------------------------------------------------------------------
 
 
-class PostingInline(admin.TabularInline):
+class PostingInline(ReadOnlyInline):
     model = Posting
     template = "admin/ledger/posting_inline.html"
-    extra = 0
-    can_delete = False
     fields = ("account", "side", "amount", "balance_after", "version_after", "recorded_at")
-    readonly_fields = fields
     ordering = ("id",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Posting]:
         return super().get_queryset(request).select_related("account")

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
 from payouts.models import (
@@ -51,15 +51,11 @@ class FeeRuleInline(admin.TabularInline):
     extra = 0
 
 
-class ApiKeyInline(admin.TabularInline):
-    model = ApiKey
-    extra = 0
-    fields = ("prefix", "name", "scopes", "created", "last_used_at", "revoked_at")
-    readonly_fields = fields
-    can_delete = False
+class ApiKeyInline(ReadOnlyInline):
+    """Keys are issued with manage.py create_api_key, which shows each one once."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # keys are issued with manage.py create_api_key, shown once
+    model = ApiKey
+    fields = ("prefix", "name", "scopes", "created", "last_used_at", "revoked_at")
 
 
 @admin.register(Platform)
@@ -76,19 +72,13 @@ class PlatformAdmin(admin.ModelAdmin):
         return False
 
 
-class MethodInline(admin.TabularInline):
+class MethodInline(ReadOnlyInline):
     model = PayoutMethod
-    extra = 0
     fields = ("type", "currency", "country", "holder_name", "masked", "public", "status", "created")
-    readonly_fields = fields
-    can_delete = False
 
     @admin.display(description="number")
     def masked(self, obj: PayoutMethod) -> str:
         return f"••••{obj.last4}"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Payee)
@@ -114,12 +104,9 @@ class PayeeAdmin(admin.ModelAdmin):
         return False
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(ReadOnlyInline):
     model = PayoutTransition
-    extra = 0
     fields = ("at", "from_status", "to_status", "actor", "reason", "entry_link")
-    readonly_fields = fields
-    can_delete = False
 
     @admin.display(description="ledger entry")
     def entry_link(self, obj: PayoutTransition) -> str:
@@ -129,13 +116,9 @@ class TransitionInline(admin.TabularInline):
             '<a href="/admin/ledger/entry/{}/change/">{}</a>', obj.entry_id, obj.entry_id
         )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyInline):
     model = PayoutAttempt
-    extra = 0
     fields = (
         "number",
         "rail",
@@ -147,11 +130,6 @@ class AttemptInline(admin.TabularInline):
         "last_error",
         "created",
     )
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _each(request: HttpRequest, queryset: QuerySet[Payout], label: str, run: Any) -> None:
@@ -272,9 +250,8 @@ class EarningAdmin(ReadOnlyAdmin):
         return _money(obj.amount_minor, obj.currency)
 
 
-class BatchItemInline(admin.TabularInline):
+class BatchItemInline(ReadOnlyInline):
     model = PayoutBatchItem
-    extra = 0
     fields = (
         "line",
         "status",
@@ -286,9 +263,6 @@ class BatchItemInline(admin.TabularInline):
         "error_code",
         "error_message",
     )
-    readonly_fields = fields
-    can_delete = False
-    max_num = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PayoutBatchItem]:
         return super().get_queryset(request).order_by("line")

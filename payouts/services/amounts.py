@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ledger import errors as ledger_errors
 from ledger.money import currency_exponent, to_minor
 from payouts.errors import UnsupportedCurrency
-from payouts.models import FeeRule, Platform
+from payouts.models import FeeBearer, FeeRule, Platform
 
 
 def platform_currency(platform: Platform, currency: object) -> str:
@@ -55,6 +55,12 @@ def percent_of(amount_minor: int, percent: Decimal) -> int:
     return int((Decimal(amount_minor) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def net_minor(*, fee_bearer: str, amount_minor: int, fee_minor: int) -> int:
+    """What reaches the payee: the whole amount when the platform bears the fee (its funding
+    pays it), else the amount less the fee."""
+    return amount_minor if fee_bearer == FeeBearer.PLATFORM else amount_minor - fee_minor
+
+
 def fee_minor(
     *, platform: Platform, rail: str, speed: str, currency: str, amount_minor: int
 ) -> int:
@@ -69,6 +75,3 @@ def fee_minor(
     if rule.maximum_minor is not None:
         fee = min(fee, rule.maximum_minor)
     return fee
-
-
-__all__ = ["amount_minor", "currency_exponent", "fee_minor", "percent_of", "platform_currency"]

@@ -38,10 +38,10 @@ from payouts.models import (
     Speed,
 )
 from payouts.services import outbox
-from payouts.services.accounts import account_id, available_code, held_code
+from payouts.services.accounts import payee_accounts_open
 from payouts.services.batch_quotes import BatchQuoter, ItemRequest
 from payouts.services.bulk import instances_insert, rows_insert, rows_update
-from payouts.services.payouts import Quote, requires_review
+from payouts.services.payouts import Quote, payout_from_quote, requires_review
 
 S = PayoutStatus
 CHUNK = 1000
@@ -244,10 +244,11 @@ def error_text(error: DomainError) -> str:
 def _open_accounts(book_id: int, pairs: list[tuple[int, str]]) -> None:
     """Look up (or open) the payees' accounts in one transaction before their chunks, so the ids
     are cached for the process when it commits and the hold entries cost no query per item."""
-    with transaction.atomic():
-        for payee_id, currency in pairs:
-            for code in (available_code(payee_id), held_code(payee_id)):
-                account_id(book_id=book_id, code=code, currency=currency)
+    by_currency: dict[str, list[int]] = defaultdict(list)
+    for payee_id, currency in pairs:
+        by_currency[currency].append(payee_id)
+    for currency, payee_ids in by_currency.items():
+        payee_accounts_open(book_id=book_id, currency=currency, payee_ids=payee_ids)
 
 
 def _payout(
@@ -257,22 +258,13 @@ def _payout(
     batch's approval is its approval), or in_review at the review threshold (compliance review
     is not the batch approver's call). ``_record`` writes both transitions."""
     review = requires_review(platform, quote.currency, quote.amount_minor)
-    return Payout(
+    return payout_from_quote(
+        quote,
         platform_id=batch.platform_id,
-        payee_id=quote.payee.id,
-        method_id=quote.method.id,
         batch_id=batch.id,
-        amount_minor=quote.amount_minor,
-        fee_minor=quote.fee_minor,
-        net_minor=quote.net_minor,
-        currency=quote.currency,
-        fee_bearer=quote.fee_bearer,
-        speed=quote.speed,
-        rail=quote.rail,
-        estimated_arrival=quote.estimated_arrival,
         status=S.IN_REVIEW if review else S.SCHEDULED,
         scheduled_for=None if review else now,
-        description=item.description[:500],
+        description=item.description,
         created_by=batch.created_by,
         approved_by=batch.approved_by,
     )

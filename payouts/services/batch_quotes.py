@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from payouts.models import (
-    FeeBearer,
     FeeRule,
     MethodStatus,
     Payee,
@@ -26,7 +25,7 @@ from payouts.models import (
     Platform,
     Speed,
 )
-from payouts.services.amounts import amount_minor, percent_of, platform_currency
+from payouts.services.amounts import amount_minor, net_minor, percent_of, platform_currency
 from payouts.services.payouts import Quote, payout_quote
 from rails.models import Route
 from rails.routing import NoRoute, RouteChoice, route_resolve
@@ -125,7 +124,7 @@ class BatchQuoter:
         if route is None:
             return None
         fee = self._fee(route.rail, speed, code, minor)
-        net = minor if self.platform.fee_bearer == FeeBearer.PLATFORM else minor - fee
+        net = net_minor(fee_bearer=self.platform.fee_bearer, amount_minor=minor, fee_minor=fee)
         if net <= 0:
             return None
         return Quote(

@@ -63,7 +63,7 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
         )
         if not payouts:
             return []
-        _prefetch_accounts(payouts)
+        accounts_prefetch(payouts)
         numbers = dict(
             PayoutAttempt.objects.filter(payout__in=payouts)
             .values_list("payout_id")
@@ -101,7 +101,7 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
     ]
 
 
-def _prefetch_accounts(payouts: Sequence[Payout]) -> None:
+def accounts_prefetch(payouts: Sequence[Payout]) -> None:
     """One query for the chunk's ledger accounts instead of one per posting line."""
     wanted: dict[tuple[int, str], set[str]] = {}
     for p in payouts:
@@ -224,7 +224,7 @@ def _rejections_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[in
     payout_ids = set(
         PayoutAttempt.objects.filter(pk__in=by_attempt).values_list("payout_id", flat=True)
     )
-    payouts = _lock_payouts(payout_ids)
+    payouts = payouts_lock(payout_ids)
     attempts = list(
         PayoutAttempt.objects.select_for_update()
         .filter(pk__in=by_attempt, status=AttemptStatus.SUBMITTING)
@@ -238,13 +238,13 @@ def _rejections_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[in
         attempt.last_error = outcome.failure_message[:500]
         payout = payouts[attempt.payout_id]
         if payout.status == S.PROCESSING:
-            failed.append(_failure(payout, outcome.failure_code, outcome.failure_message))
-    _attempts_save(attempts, ["status", "submit_calls", "last_error"])
+            failed.append(failure_change(payout, outcome.failure_code, outcome.failure_message))
+    attempts_save(attempts, ["status", "submit_calls", "last_error"])
     transitions_apply(changes=failed, actor=WORKER)
     return [a.id for a in attempts]
 
 
-def _attempts_save(attempts: list[PayoutAttempt], fields: list[str]) -> None:
+def attempts_save(attempts: list[PayoutAttempt], fields: list[str]) -> None:
     """Write these fields (and ``updated``) of many attempts in one statement."""
     now = timezone.now()
     for attempt in attempts:
@@ -256,7 +256,7 @@ def _attempts_save(attempts: list[PayoutAttempt], fields: list[str]) -> None:
     )
 
 
-def _failure(payout: Payout, code: str, message: str) -> Change:
+def failure_change(payout: Payout, code: str, message: str) -> Change:
     return Change(
         payout,
         S.FAILED,
@@ -267,7 +267,7 @@ def _failure(payout: Payout, code: str, message: str) -> Change:
     )
 
 
-def _lock_payouts(ids: set[int]) -> dict[int, Payout]:
+def payouts_lock(ids: set[int]) -> dict[int, Payout]:
     """Lock payouts in ascending id order (every writer does, so none deadlock)."""
     return {
         p.id: p

@@ -23,6 +23,15 @@ from payouts.services.bulk import rows_update
 from payouts.services.payees import payee_get
 
 
+def _move(debit_id: int, credit_id: int, minor: int, currency: str) -> list[Line]:
+    """The two lines of a plain transfer of ``minor`` between two accounts."""
+    amount = from_minor(minor, currency)
+    return [
+        Line(account_id=debit_id, side=Side.DEBIT, amount=amount),
+        Line(account_id=credit_id, side=Side.CREDIT, amount=amount),
+    ]
+
+
 def funding_create(
     *, platform: Platform, amount: object, currency: object, reference: str, actor: str
 ) -> Funding:
@@ -46,22 +55,12 @@ def funding_create(
                 book_id=platform.book_id,
                 kind="funding.received",
                 idempotency_key=f"funding:{funding.id}",
-                lines=[
-                    Line(
-                        account_id=account_id(
-                            book_id=platform.book_id, code="cash", currency=currency
-                        ),
-                        side=Side.DEBIT,
-                        amount=from_minor(minor, currency),
-                    ),
-                    Line(
-                        account_id=account_id(
-                            book_id=platform.book_id, code="funding", currency=currency
-                        ),
-                        side=Side.CREDIT,
-                        amount=from_minor(minor, currency),
-                    ),
-                ],
+                lines=_move(
+                    account_id(book_id=platform.book_id, code="cash", currency=currency),
+                    account_id(book_id=platform.book_id, code="funding", currency=currency),
+                    minor,
+                    currency,
+                ),
                 memo=f"funding {funding.reference}",
                 refs={"funding": funding.id},
             )
@@ -110,20 +109,12 @@ def earning_create(
                 book_id=book_id,
                 kind="earning.credited",
                 idempotency_key=f"earning:{earning.id}",
-                lines=[
-                    Line(
-                        account_id=account_id(book_id=book_id, code="funding", currency=currency),
-                        side=Side.DEBIT,
-                        amount=from_minor(minor, currency),
-                    ),
-                    Line(
-                        account_id=account_id(
-                            book_id=book_id, code=available_code(payee.id), currency=currency
-                        ),
-                        side=Side.CREDIT,
-                        amount=from_minor(minor, currency),
-                    ),
-                ],
+                lines=_move(
+                    account_id(book_id=book_id, code="funding", currency=currency),
+                    account_id(book_id=book_id, code=available_code(payee.id), currency=currency),
+                    minor,
+                    currency,
+                ),
                 memo=description or f"earning for payee {payee.external_id}",
                 refs={"earning": earning.id, "payee": payee.id},
             )
@@ -181,18 +172,12 @@ def earnings_create_many(
                 book_id=book_id,
                 kind="earning.credited",
                 idempotency_key=f"earning:{e.id}",
-                lines=[
-                    Line(
-                        account_id=funding, side=Side.DEBIT, amount=from_minor(e.amount_minor, code)
-                    ),
-                    Line(
-                        account_id=account_id(
-                            book_id=book_id, code=available_code(e.payee_id), currency=code
-                        ),
-                        side=Side.CREDIT,
-                        amount=from_minor(e.amount_minor, code),
-                    ),
-                ],
+                lines=_move(
+                    funding,
+                    account_id(book_id=book_id, code=available_code(e.payee_id), currency=code),
+                    e.amount_minor,
+                    code,
+                ),
                 memo=description or "earning",
                 refs={"earning": e.id, "payee": e.payee_id},
             )

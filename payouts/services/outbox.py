@@ -74,6 +74,13 @@ def done(kind: str, object_ids: Iterable[int]) -> None:
             )
 
 
+def done_all(kind: str) -> None:
+    """Mark every pending row of a kind processed (its handler has emptied what it stands for)."""
+    OutboxMessage.objects.filter(kind=kind, processed_at__isnull=True).update(
+        processed_at=timezone.now(), locked_until=None
+    )
+
+
 def later(kind: str, object_id: int, error: str) -> None:
     """Release a row to be retried after an exponential backoff."""
     row = OutboxMessage.objects.filter(

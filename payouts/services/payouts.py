@@ -25,7 +25,6 @@ from payouts.errors import (
 )
 from payouts.lifecycle import PRE_PROCESSING, PayoutStatus
 from payouts.models import (
-    FeeBearer,
     MethodStatus,
     Payee,
     PayeeStatus,
@@ -35,7 +34,7 @@ from payouts.models import (
     Speed,
 )
 from payouts.services import outbox
-from payouts.services.amounts import amount_minor, fee_minor, platform_currency
+from payouts.services.amounts import amount_minor, fee_minor, net_minor, platform_currency
 from payouts.services.payees import payee_get
 from payouts.services.transitions import Change, transition_created, transitions_apply
 from rails.routing import route_resolve
@@ -96,7 +95,7 @@ def payout_quote(
     fee = fee_minor(
         platform=platform, rail=route.rail, speed=str(speed), currency=code, amount_minor=minor
     )
-    net = minor if platform.fee_bearer == FeeBearer.PLATFORM else minor - fee
+    net = net_minor(fee_bearer=platform.fee_bearer, amount_minor=minor, fee_minor=fee)
     if net <= 0:
         raise AmountBelowFee("the amount does not cover the fee", field="amount", fee_minor=fee)
     return Quote(
@@ -110,6 +109,39 @@ def payout_quote(
         speed=str(speed),
         rail=route.rail,
         estimated_arrival=timezone.now() + route.arrival,
+    )
+
+
+def payout_from_quote(
+    quote: Quote,
+    *,
+    platform_id: int,
+    status: PayoutStatus,
+    description: str,
+    created_by: str,
+    batch_id: int | None = None,
+    scheduled_for: dt.datetime | None = None,
+    approved_by: str = "",
+) -> Payout:
+    """An unsaved payout carrying a quote's amounts, rail and arrival."""
+    return Payout(
+        platform_id=platform_id,
+        payee_id=quote.payee.id,
+        method_id=quote.method.id,
+        batch_id=batch_id,
+        amount_minor=quote.amount_minor,
+        fee_minor=quote.fee_minor,
+        net_minor=quote.net_minor,
+        currency=quote.currency,
+        fee_bearer=quote.fee_bearer,
+        speed=quote.speed,
+        rail=quote.rail,
+        estimated_arrival=quote.estimated_arrival,
+        status=status,
+        scheduled_for=scheduled_for,
+        description=description[:500],
+        created_by=created_by[:200],
+        approved_by=approved_by[:200],
     )
 
 
@@ -166,22 +198,14 @@ def payout_create(
         speed=speed,
     )
     with transaction.atomic():
-        payout = Payout.objects.create(
-            platform=platform,
-            payee=quote.payee,
-            method=quote.method,
-            amount_minor=quote.amount_minor,
-            fee_minor=quote.fee_minor,
-            net_minor=quote.net_minor,
-            currency=quote.currency,
-            fee_bearer=quote.fee_bearer,
-            speed=quote.speed,
-            rail=quote.rail,
-            estimated_arrival=quote.estimated_arrival,
+        payout = payout_from_quote(
+            quote,
+            platform_id=platform.id,
             status=S.PENDING,
             description=description,
-            created_by=actor[:200],
+            created_by=actor,
         )
+        payout.save()
         transition_created(
             payout=payout, actor=actor, entry=postings.hold(payout, platform.book_id)
         )

@@ -22,10 +22,10 @@ from payouts.models import AttemptStatus, Payout, PayoutAttempt, ProviderCursor,
 from payouts.services import outbox
 from payouts.services.bulk import rows_update
 from payouts.services.execution import (
-    _attempts_save,
-    _failure,
-    _lock_payouts,
-    _prefetch_accounts,
+    accounts_prefetch,
+    attempts_save,
+    failure_change,
+    payouts_lock,
 )
 from payouts.services.providers import provider_client
 from payouts.services.transitions import Change, transitions_apply
@@ -94,8 +94,8 @@ def provider_events_apply(*, limit: int = APPLY_LIMIT) -> int:
                 idempotency_key__in={e.idempotency_key for e in events}
             )
         }
-        payouts = _lock_payouts({a.payout_id for a in attempts.values()})
-        _prefetch_accounts(list(payouts.values()))
+        payouts = payouts_lock({a.payout_id for a in attempts.values()})
+        accounts_prefetch(list(payouts.values()))
         # Refresh the attempts under the payout locks: a concurrent outcome record may have
         # changed them.
         attempts = {
@@ -112,7 +112,7 @@ def provider_events_apply(*, limit: int = APPLY_LIMIT) -> int:
                 changes=[s[wave] for s in steps.values() if len(s) > wave], actor=PROVIDER
             )
         crashpoints.crashpoint(crashpoints.MID_SETTLEMENT)
-        _attempts_save(list(attempts.values()), ["status", "provider_reference", "raw_code"])
+        attempts_save(list(attempts.values()), ["status", "provider_reference", "raw_code"])
         rows_update(
             ProviderEvent,
             ids=[e.id for e in events],
@@ -124,16 +124,8 @@ def provider_events_apply(*, limit: int = APPLY_LIMIT) -> int:
         if len(events) == limit:
             outbox.kick_events()  # more may be waiting
         else:
-            _close_event_rows()
+            outbox.done_all(outbox.EVENTS)
     return len(events)
-
-
-def _close_event_rows() -> None:
-    from payouts.models import OutboxMessage
-
-    OutboxMessage.objects.filter(kind=outbox.EVENTS, processed_at__isnull=True).update(
-        processed_at=timezone.now(), locked_until=None
-    )
 
 
 def _plan(
@@ -177,7 +169,7 @@ def _plan(
         )
     if target == TransferStatus.FAILED and status == S.PROCESSING:
         moves.append(
-            _failure(
+            failure_change(
                 payout,
                 event.body.get("failure_code") or "failed",
                 event.body.get("failure_message") or "",

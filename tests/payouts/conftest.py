@@ -77,6 +77,29 @@ def earn(platform: Platform, payee: Payee, amount: str, currency: str = "USD") -
     )
 
 
+def pay(platform: Platform, payee: Payee, method: PayoutMethod, amount: str, **kw: Any) -> Payout:
+    """``payout_create`` in USD by the test's maker (``kw``: speed, scheduled_for, actor...)."""
+    from payouts.services.payouts import payout_create
+
+    kw.setdefault("actor", ACTOR)
+    return payout_create(
+        platform=platform,
+        payee_id=payee.id,
+        method_id=method.id,
+        amount=amount,
+        currency=kw.pop("currency", "USD"),
+        **kw,
+    )
+
+
+def verify_clean(platform: Platform) -> None:
+    """The book re-derives from its postings with no drift, and ``ledger_verify`` agrees."""
+    from django.core.management import call_command
+
+    assert list(ledger_selectors.ledger_drift(book_id=platform.book_id)) == []
+    call_command("ledger_verify")  # exits non-zero on drift
+
+
 def balance(platform: Platform, code: str, currency: str = "USD") -> str:
     """An account's balance as a string ("0.00" when never opened)."""
     info = ledger_selectors.account_get(book_id=platform.book_id, code=code, currency=currency)

@@ -10,22 +10,21 @@ import httpx
 import pytest
 
 from payouts.models import Payout, ProviderEvent
-from payouts.services.payouts import payout_create
 from rails.sandbox.callbacks import signature_header
 from tests.payouts.conftest import (
-    ACTOR,
     Running,
     balances,
     bank_method,
     earn,
     entry_kinds,
     fund,
+    pay,
     status_of,
     sweeping,
     transitions,
+    verify_clean,
     wait_for,
 )
-from tests.payouts.test_end_to_end import _verify_clean
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,14 +52,7 @@ def test_duplicate_and_out_of_order_callbacks_change_nothing_twice(
     fund(platform, "1000.00")
     earn(platform, payee, "100.00")
     with celery_worker():
-        payout = payout_create(
-            platform=platform,
-            payee_id=payee.id,
-            method_id=method.id,
-            amount="40.00",
-            currency="USD",
-            actor=ACTOR,
-        )
+        payout = pay(platform, payee, method, "40.00")
         wait_for(lambda: status_of(payout.id) == "processing", what="processing")
         feed = running.sandbox.http.get("/v1/events", params={"after": 0}).json()["data"]
         while len(feed) < 2:
@@ -102,7 +94,7 @@ def test_duplicate_and_out_of_order_callbacks_change_nothing_twice(
         "cash": "1000.00",
         "funding": "900.00",
     }
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_malformed_callback_bodies_are_refused(running: Running, db) -> None:
@@ -141,14 +133,7 @@ def test_without_callbacks_the_event_feed_settles_payouts(
     fund(platform, "1000.00")
     earn(platform, payee, "100.00")
     with celery_worker(env={"PAYOUTS_POLL_AFTER_S": "1"}):
-        payout = payout_create(
-            platform=platform,
-            payee_id=payee.id,
-            method_id=method.id,
-            amount="40.00",
-            currency="USD",
-            actor=ACTOR,
-        )
+        payout = pay(platform, payee, method, "40.00")
         wait_for(
             sweeping(lambda: status_of(payout.id) == "returned"),
             timeout_s=60,
@@ -156,4 +141,4 @@ def test_without_callbacks_the_event_feed_settles_payouts(
         )
     assert set(ProviderEvent.objects.values_list("source", flat=True)) == {"poll"}
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle", "payout.return"]
-    _verify_clean(platform)
+    verify_clean(platform)

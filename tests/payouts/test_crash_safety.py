@@ -11,21 +11,20 @@ from django.db import transaction
 
 from payouts import crashpoints
 from payouts.models import Payout, PayoutAttempt
-from payouts.services.payouts import payout_create
 from tests.payouts.conftest import (
-    ACTOR,
     Running,
     balances,
     bank_method,
     earn,
     entry_kinds,
     fund,
+    pay,
     status_of,
     sweeping,
     transitions,
+    verify_clean,
     wait_for,
 )
-from tests.payouts.test_end_to_end import _verify_clean
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,14 +47,7 @@ def _payout(platform, make_payee, n: int) -> Payout:
     payee = make_payee()
     method = bank_method(platform, payee, f"0001234{n}6789")
     earn(platform, payee, "50.00")
-    return payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount="20.00",
-        currency="USD",
-        actor=ACTOR,
-    )
+    return pay(platform, payee, method, "20.00")
 
 
 def _died(worker: subprocess.Popen[bytes]) -> None:
@@ -82,7 +74,7 @@ def _all_paid_exactly_once(platform, payouts, running: Running) -> None:
     assert state["fees"] == f"{0.25 * PAYOUTS:.2f}"
     assert state["cash"] == f"{1000 - 19.75 * PAYOUTS:.2f}"
     assert running.sandbox.stats(by_key=False)["accepted_total"] == PAYOUTS
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_killed_after_the_attempt_commits(platform, make_payee, running: Running) -> None:

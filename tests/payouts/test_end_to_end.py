@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from ledger import selectors as ledger_selectors
 from payouts.models import Payout, PayoutAttempt
-from payouts.services.payouts import payout_cancel, payout_create, payout_reject
+from payouts.services.payouts import payout_cancel, payout_reject
 from payouts.services.platforms import platform_create
 from tests.payouts.conftest import (
     ACTOR,
@@ -22,9 +20,11 @@ from tests.payouts.conftest import (
     earn,
     entry_kinds,
     fund,
+    pay,
     status_of,
     sweeping,
     transitions,
+    verify_clean,
     wait_for,
 )
 from tests.workers import celery_worker
@@ -54,22 +54,9 @@ def _setup(platform, make_payee, account_number):
 
 
 def _pay(platform, payee, method, **kw):
-    payout = payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount="40.00",
-        currency="USD",
-        actor=ACTOR,
-        **kw,
-    )
+    payout = pay(platform, payee, method, "40.00", **kw)
     assert (payout.amount_minor, payout.fee_minor, payout.net_minor) == (4000, 25, 3975)
     return payout
-
-
-def _verify_clean(platform) -> None:
-    assert list(ledger_selectors.ledger_drift(book_id=platform.book_id)) == []
-    call_command("ledger_verify")  # exits non-zero on drift
 
 
 def test_paid(platform, make_payee, running: Running) -> None:
@@ -101,7 +88,7 @@ def test_paid(platform, make_payee, running: Running) -> None:
     attempt = PayoutAttempt.objects.get(payout=payout)
     assert attempt.status == "paid"
     assert running.sandbox.accepted_count(attempt.idempotency_key) == 1
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_failed_by_the_receiving_bank(platform, make_payee, running: Running) -> None:
@@ -122,7 +109,7 @@ def test_failed_by_the_receiving_bank(platform, make_payee, running: Running) ->
     }
     assert transitions(payout)[-2:] == [("scheduled", "processing"), ("processing", "failed")]
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.fail"]
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_paid_then_returned(platform, make_payee, running: Running) -> None:
@@ -147,7 +134,7 @@ def test_paid_then_returned(platform, make_payee, running: Running) -> None:
         ("paid", "returned"),
     ]
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle", "payout.return"]
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_canceled_before_submission(platform, make_payee) -> None:
@@ -165,7 +152,7 @@ def test_canceled_before_submission(platform, make_payee) -> None:
     ]
     assert entry_kinds(payout) == ["payout.hold", "payout.release.canceled"]
     assert payout.transitions.last().reason == "payee asked"
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_rejected_in_review(make_payee, db) -> None:
@@ -191,7 +178,7 @@ def test_rejected_in_review(make_payee, db) -> None:
     last = payout.transitions.last()
     assert (last.actor, last.reason) == ("user:analyst", "documents do not match")
     assert Payout.objects.get(pk=payout.id).is_final
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 @pytest.mark.parametrize("account", ["000123450003", "000123450006"])
@@ -209,7 +196,7 @@ def test_unknown_outcomes_resolve_with_the_same_key(platform, make_payee, runnin
     assert running.sandbox.submit_count(attempt.idempotency_key) >= 2 or account.endswith("0003")
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.settle"]
     assert balances(platform, payee)["cash"] == "960.25"
-    _verify_clean(platform)
+    verify_clean(platform)
 
 
 def test_refused_at_submission(platform, make_payee, running) -> None:
@@ -232,4 +219,4 @@ def test_refused_at_submission(platform, make_payee, running) -> None:
         "funding": "900.00",
     }
     assert entry_kinds(payout) == ["payout.hold", "payout.submit", "payout.fail"]
-    _verify_clean(platform)
+    verify_clean(platform)

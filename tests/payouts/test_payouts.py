@@ -13,7 +13,7 @@ from payouts.lifecycle import TRANSITIONS
 from payouts.models import OutboxMessage, Payout, PayoutTransition
 from payouts.services.payouts import payout_approve, payout_cancel, payout_create, payout_quote
 from payouts.services.platforms import platform_create
-from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund
+from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,14 +71,7 @@ def test_another_platforms_payee_is_not_found(platform, make_payee) -> None:
     payee, method = _ready(platform, make_payee)
     other = platform_create(name="Other", currencies=["USD"])
     with pytest.raises(DomainError) as caught:
-        payout_create(
-            platform=other,
-            payee_id=payee.id,
-            method_id=method.id,
-            amount="1.00",
-            currency="USD",
-            actor=ACTOR,
-        )
+        pay(other, payee, method, "1.00")
     assert caught.value.code == "payee_not_found"
 
 
@@ -99,14 +92,7 @@ def test_quote_before_creation(platform, make_payee) -> None:
 
 def test_cancel_after_processing_is_refused_and_changes_nothing(platform, make_payee) -> None:
     payee, method = _ready(platform, make_payee)
-    payout = payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount="40.00",
-        currency="USD",
-        actor=ACTOR,
-    )
+    payout = pay(platform, payee, method, "40.00")
     Payout.objects.filter(pk=payout.pk).update(status="processing")  # as a worker would
     before = _snapshot(platform, payee)
     with pytest.raises(DomainError) as caught:
@@ -143,14 +129,7 @@ def test_maker_checker_on_a_large_payout(make_payee, db) -> None:
 
 def test_the_database_refuses_a_transition_the_table_does_not_allow(platform, make_payee) -> None:
     payee, method = _ready(platform, make_payee)
-    payout = payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount="40.00",
-        currency="USD",
-        actor=ACTOR,
-    )
+    payout = pay(platform, payee, method, "40.00")
     with pytest.raises(DatabaseError, match="cannot move from scheduled to paid"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE payouts_payout SET status = 'paid' WHERE id = %s", [payout.id])
@@ -181,14 +160,7 @@ def test_concurrent_creations_never_overdraw(platform, make_payee) -> None:
     def create() -> None:
         try:
             barrier.wait()
-            payout_create(
-                platform=platform,
-                payee_id=payee.id,
-                method_id=method.id,
-                amount="10.00",
-                currency="USD",
-                actor=ACTOR,
-            )
+            pay(platform, payee, method, "10.00")
             outcome = "ok"
         except DomainError as exc:
             outcome = exc.code
@@ -309,12 +281,5 @@ def test_methods_are_encrypted_and_changes_recorded(platform, make_payee) -> Non
         ("disabled", "user:support"),
     ]
     with pytest.raises(DomainError) as caught:
-        payout_create(
-            platform=platform,
-            payee_id=payee.id,
-            method_id=method.id,
-            amount="1.00",
-            currency="USD",
-            actor=ACTOR,
-        )
+        pay(platform, payee, method, "1.00")
     assert caught.value.code == "payout_method_not_usable"

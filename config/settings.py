@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "core",
     "ledger",
     "compliance",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "payouts.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,7 +106,46 @@ REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["payouts.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "payouts.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "payouts.api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "payouts.api.pagination.Cursor",
+    "PAGE_SIZE": 20,
+    # Non-ASCII is escaped (\uXXXX): the same JSON to every client, and a lone surrogate quoted
+    # back in an error message can still be rendered.
+    "UNICODE_JSON": False,
+    "COERCE_DECIMAL_TO_STRING": True,
 }
+SPECTACULAR_SETTINGS: dict[str, object] = {
+    "TITLE": "Payouts API",
+    "DESCRIPTION": (
+        "Pay people in many countries, currencies and methods. Authenticate with "
+        "`Authorization: Bearer <api key>`. Amounts are decimal strings with an ISO 4217 "
+        "currency. Every POST takes an `Idempotency-Key`. Errors are RFC 9457 problems "
+        "(`application/problem+json`) with a stable `code`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PayoutStatusEnum": "payouts.lifecycle.PayoutStatus",
+        "WebhookEndpointStatusEnum": "payouts.models.webhooks.EndpointStatus",
+        "PayeeStatusEnum": "payouts.models.payees.PayeeStatus",
+        "PayoutMethodStatusEnum": "payouts.models.payees.MethodStatus",
+        "BatchStatusEnum": "payouts.models.batches.BatchStatus",
+        "BatchItemStatusEnum": "payouts.models.batches.ItemStatus",
+        "FundingStatusEnum": "payouts.models.money.FundingStatus",
+    },
+    "SECURITY": [{"ApiKey": []}],
+}
+# A batch's CSV may come as a raw text/csv body of up to 5 MB (payouts.api.batches).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Requests per second per API key (0: no limit); past it, 429 with Retry-After.
+API_RATE_LIMIT_PER_S = int(os.environ.get("API_RATE_LIMIT_PER_S", "100"))
+# How long a request waits for a concurrent one with the same Idempotency-Key before a 409.
+IDEMPOTENCY_WAIT_S = float(os.environ.get("IDEMPOTENCY_WAIT_S", "10"))
 
 # Celery: Redis broker, JSON only, late acks, explicit queues.
 CELERY_BROKER_URL = REDIS_URL
@@ -119,7 +160,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = False
-CELERY_TASK_ROUTES = {"ledger.*": {"queue": "ledger"}, "payouts.*": {"queue": "payouts"}}
+CELERY_TASK_ROUTES = {
+    "ledger.*": {"queue": "ledger"},
+    "payouts.*": {"queue": "payouts"},
+    "webhooks.*": {"queue": "webhooks"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.LOCAL_DIR / "celerybeat-schedule")
@@ -140,6 +185,16 @@ CELERY_BEAT_SCHEDULE = {
     "payouts-run-schedules": {
         "task": "payouts.run_schedules",
         "schedule": float(os.environ.get("PAYOUTS_SCHEDULES_INTERVAL_S", "60")),
+    },
+    # Sends webhook deliveries that are due (retries, and any whose message was lost).
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": float(os.environ.get("WEBHOOK_SWEEP_INTERVAL_S", "5")),
+    },
+    # Idempotency keys are kept 30 days.
+    "api-purge-idempotency-keys": {
+        "task": "payouts.purge_idempotency_keys",
+        "schedule": float(os.environ.get("IDEMPOTENCY_PURGE_INTERVAL_S", "3600")),
     },
 }
 
@@ -166,6 +221,18 @@ PAYOUTS_OUTBOX_LEASE_S = float(os.environ.get("PAYOUTS_OUTBOX_LEASE_S", "60"))
 # An accepted attempt with no news for this long makes the sweeper read the provider's event feed.
 PAYOUTS_POLL_AFTER_S = float(os.environ.get("PAYOUTS_POLL_AFTER_S", "60"))
 PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
+
+# Webhooks (docs/webhooks.md). Each POST may take WEBHOOK_TIMEOUT_S. A failed delivery is retried
+# after WEBHOOK_RETRY_BASE_S, doubling each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter),
+# until WEBHOOK_RETRY_WINDOW_S after it was created; then it is marked failed. An endpoint whose
+# attempts fail WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) is
+# disabled. A worker POSTs up to WEBHOOK_CONCURRENCY deliveries at a time.
+WEBHOOK_TIMEOUT_S = float(os.environ.get("WEBHOOK_TIMEOUT_S", "10"))
+WEBHOOK_RETRY_BASE_S = float(os.environ.get("WEBHOOK_RETRY_BASE_S", "30"))
+WEBHOOK_RETRY_MAX_DELAY_S = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_S", str(4 * 3600)))
+WEBHOOK_RETRY_WINDOW_S = float(os.environ.get("WEBHOOK_RETRY_WINDOW_S", str(3 * 86400)))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "1000"))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "8"))
 
 LOGGING = {
     "version": 1,

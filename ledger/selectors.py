@@ -7,13 +7,15 @@ positive asset balance is a net debit, a positive liability balance a net credit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
+from ledger import errors
 from ledger.models import Account, Book, Entry, Posting
 from ledger.money import from_minor, normal_sign
 from ledger.types import AccountInfo, BookInfo, EntryInfo, PostingInfo, Side
@@ -221,6 +223,34 @@ def account_balance_as_of(*, account_id: int, at: dt.datetime) -> Balance | None
     if not found:
         return None
     return Balance(account_id, currency, from_minor(int(balance_minor), currency), int(version))
+
+
+@dataclass(frozen=True)
+class CodeBalance:
+    code: str
+    currency: str
+    balance: Decimal
+
+
+def balances_by_code(*, book_id: int, codes: list[str]) -> list[CodeBalance]:
+    """The balances of a book's accounts with these codes, in every currency each is open in,
+    ordered by code then currency (one query; a sharded account adds its shards'). Codes never
+    opened are simply absent."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.code, a.currency,
+                   a.balance_minor + CASE WHEN a.shard_count > 1 THEN
+                       coalesce((SELECT sum(s.balance_minor) FROM ledger_account s
+                                  WHERE s.parent_id = a.id), 0) ELSE 0 END
+              FROM ledger_account a
+             WHERE a.book_id = %s AND a.code = ANY(%s) AND a.parent_id IS NULL
+             ORDER BY a.code, a.currency
+            """,
+            [book_id, codes],
+        )
+        rows = cursor.fetchall()
+    return [CodeBalance(code, ccy, from_minor(int(minor), ccy)) for code, ccy, minor in rows]
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -602,3 +632,245 @@ def ledger_drift(*, book_id: int) -> list[Drift]:
                 Drift("trial_balance", f"book {book_id} ({ccy})", f"debits exceed credits by {net}")
             )
     return found
+
+
+# --- pages for the platform API (keyset, newest first) ------------------------------------------
+
+
+def _window(query: Any, *, id_below: int | None, id_above: int | None, limit: int) -> list[Any]:
+    """Up to ``limit`` rows of ``query``, newest first: with ids below ``id_below``, or the ones
+    just above ``id_above``."""
+    if id_above is not None:
+        rows = list(query.filter(pk__gt=id_above).order_by("id")[:limit])
+        rows.reverse()
+        return rows
+    if id_below is not None:
+        query = query.filter(pk__lt=id_below)
+    return list(query.order_by("-id")[:limit])
+
+
+def account_page(
+    *,
+    book_id: int,
+    currency: str | None = None,
+    code_prefix: str | None = None,
+    id_below: int | None = None,
+    id_above: int | None = None,
+    limit: int = 20,
+) -> list[AccountInfo]:
+    """A book's accounts (shards folded into their parents, never listed), newest first; see
+    ``_window`` for the paging arguments."""
+    query = Account.objects.filter(book_id=book_id, parent__isnull=True)
+    if currency:
+        query = query.filter(currency=currency)
+    if code_prefix:
+        query = query.filter(code__startswith=code_prefix)
+    return _account_infos(_window(query, id_below=id_below, id_above=id_above, limit=limit))
+
+
+def accounts_by_codes(
+    *, book_id: int, codes: Sequence[str], code_prefixes: Sequence[str] = ()
+) -> list[AccountInfo]:
+    """A book's accounts whose code is one of ``codes`` or starts with one of
+    ``code_prefixes``, in every currency (shards folded), ordered by currency then code."""
+    condition = Q(code__in=list(codes))
+    for prefix in code_prefixes:
+        condition |= Q(code__startswith=prefix)
+    query = Account.objects.filter(condition, book_id=book_id, parent__isnull=True)
+    return _account_infos(list(query.order_by("currency", "code")))
+
+
+def entry_page(
+    *,
+    book_id: int,
+    kind: str | None = None,
+    recorded_from: dt.datetime | None = None,
+    recorded_to: dt.datetime | None = None,
+    id_below: int | None = None,
+    id_above: int | None = None,
+    limit: int = 20,
+) -> list[EntryInfo]:
+    """A book's entries with their postings, newest first; see ``_window`` for the paging
+    arguments. ``recorded_from``/``recorded_to`` bound ``recorded_at`` (inclusive)."""
+    query = Entry.objects.filter(book_id=book_id)
+    if kind:
+        query = query.filter(kind=kind)
+    if recorded_from is not None:
+        query = query.filter(recorded_at__gte=recorded_from)
+    if recorded_to is not None:
+        query = query.filter(recorded_at__lte=recorded_to)
+    entries = _window(query, id_below=id_below, id_above=id_above, limit=limit)
+    postings: dict[int, list[Posting]] = {}
+    for posting in Posting.objects.filter(entry_id__in=[e.pk for e in entries]).order_by("id"):
+        postings.setdefault(posting.entry_id, []).append(posting)
+    return [
+        replace(
+            _entry_info_bare(entry), postings=tuple(map(_posting_info, postings.get(entry.pk, [])))
+        )
+        for entry in entries
+    ]
+
+
+def _entry_info_bare(entry: Entry) -> EntryInfo:
+    return EntryInfo(
+        id=entry.pk,
+        book_id=entry.book_id,
+        kind=entry.kind,
+        memo=entry.memo,
+        effective_date=entry.effective_date,
+        recorded_at=entry.recorded_at,
+        idempotency_key=entry.idempotency_key,
+        reverses_id=entry.reverses_id,
+        metadata=entry.metadata,
+        refs=entry.refs,
+        postings=(),
+    )
+
+
+@dataclass(frozen=True)
+class AccountLabel:
+    """The account a posting is shown under: a shard's parent, or the account itself."""
+
+    id: int
+    code: str
+    is_shard: bool
+
+
+def account_labels(*, account_ids: list[int]) -> dict[int, AccountLabel]:
+    """For each of ``account_ids``: the id and code of the account it belongs to (one query)."""
+    if not account_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.id, coalesce(p.id, a.id), coalesce(p.code, a.code), a.parent_id IS NOT NULL
+              FROM ledger_account a LEFT JOIN ledger_account p ON p.id = a.parent_id
+             WHERE a.id = ANY(%s)
+            """,
+            [list(set(account_ids))],
+        )
+        return {row[0]: AccountLabel(row[1], row[2], row[3]) for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """Part of an account's statement: the range's opening and closing balances and totals,
+    and up to ``limit`` of its lines from a position on, each with its running balance."""
+
+    account: AccountInfo
+    date_from: dt.date
+    date_to: dt.date
+    opening_balance: Decimal
+    closing_balance: Decimal
+    total_debits: Decimal
+    total_credits: Decimal
+    line_count: int
+    lines: tuple[StatementLine, ...]
+    has_more: bool
+
+
+_SIGNED = "CASE WHEN direction = 'D' THEN amount_minor ELSE -amount_minor END"
+
+
+def account_statement_page(
+    *,
+    account_id: int,
+    date_from: dt.date,
+    date_to: dt.date,
+    after_posting_id: int | None = None,
+    limit: int = 100,
+) -> StatementPage | None:
+    """``account_statement`` a page at a time, in the same order (effective date, then
+    recording): lines after the posting ``after_posting_id`` (a line of this statement, else
+    ``InvalidInput`` on ``cursor``). Each page's running balances are derived from the postings
+    before it, never carried by the caller. ``None`` for an unknown account."""
+    account = account_get(account_id=account_id)
+    if account is None:
+        return None
+    sign = normal_sign(account.type)
+    currency = account.currency
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(id) FROM ledger_account WHERE id = %s OR parent_id = %s",
+            [account_id, account_id],
+        )
+        family = list(cursor.fetchone()[0])
+        cursor.execute(
+            f"""
+            SELECT coalesce(sum({_SIGNED}) FILTER (WHERE effective_date < %s), 0),
+                   coalesce(sum(amount_minor) FILTER (WHERE effective_date >= %s
+                                                       AND direction = 'D'), 0),
+                   coalesce(sum(amount_minor) FILTER (WHERE effective_date >= %s
+                                                       AND direction = 'C'), 0),
+                   count(*) FILTER (WHERE effective_date >= %s)
+              FROM ledger_posting
+             WHERE account_id = ANY(%s) AND effective_date <= %s
+            """,
+            [date_from, date_from, date_from, date_from, family, date_to],
+        )
+        opening_net, debits, credits, line_count = cursor.fetchone()
+        position: tuple[Any, ...] | None = None
+        balance = sign * int(opening_net)
+        if after_posting_id is not None:
+            cursor.execute(
+                "SELECT effective_date, recorded_at, id FROM ledger_posting"
+                " WHERE id = %s AND account_id = ANY(%s) AND effective_date BETWEEN %s AND %s",
+                [after_posting_id, family, date_from, date_to],
+            )
+            position = cursor.fetchone()
+            if position is None:
+                raise errors.InvalidInput("the cursor is not one this API gave out", field="cursor")
+            cursor.execute(
+                f"""
+                SELECT coalesce(sum({_SIGNED}), 0) FROM ledger_posting
+                 WHERE account_id = ANY(%s) AND (effective_date, recorded_at, id) <= (%s, %s, %s)
+                """,
+                [family, *position],
+            )
+            balance = sign * int(cursor.fetchone()[0])
+        pos = position or (None, None, None)
+        cursor.execute(
+            """
+            SELECT p.id, p.entry_id, p.effective_date, p.recorded_at, e.kind, e.memo, p.direction,
+                   p.amount_minor
+              FROM ledger_posting p JOIN ledger_entry e ON e.id = p.entry_id
+             WHERE p.account_id = ANY(%s) AND p.effective_date BETWEEN %s AND %s
+               AND (%s::date IS NULL
+                    OR (p.effective_date, p.recorded_at, p.id) > (%s::date, %s, %s::bigint))
+             ORDER BY p.effective_date, p.recorded_at, p.id
+             LIMIT %s
+            """,
+            [family, date_from, date_to, pos[0], *pos, limit + 1],
+        )
+        rows = cursor.fetchall()
+    lines = []
+    for posting_id, entry_id, effective_date, recorded_at, kind, memo, direction, amount in rows[
+        :limit
+    ]:
+        balance += sign * amount if direction == "D" else -sign * amount
+        lines.append(
+            StatementLine(
+                posting_id=posting_id,
+                entry_id=entry_id,
+                effective_date=effective_date,
+                recorded_at=recorded_at,
+                kind=kind,
+                memo=memo,
+                side=_SIDE[direction],
+                amount=from_minor(amount, currency),
+                balance=from_minor(balance, currency),
+            )
+        )
+    opening = sign * int(opening_net)
+    return StatementPage(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        opening_balance=from_minor(opening, currency),
+        closing_balance=from_minor(opening + sign * (int(debits) - int(credits)), currency),
+        total_debits=from_minor(int(debits), currency),
+        total_credits=from_minor(int(credits), currency),
+        line_count=int(line_count),
+        lines=tuple(lines),
+        has_more=len(rows) > limit,
+    )

@@ -1,5 +1,6 @@
 """The payouts app's Celery tasks. They take ids (or nothing), call one service, and are safe to
-run twice. All run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*")."""
+run twice. They run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*"), and the webhook
+tasks on the ``webhooks`` queue ("webhooks.*"), so a slow receiver never delays payouts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from payouts.services import execution, settlement, sweeper
+from payouts.services import execution, settlement, sweeper, webhook_delivery
 from payouts.services.batches import batch_execute, batches_refresh
+from payouts.services.idempotency import idempotency_keys_purge
 from payouts.services.schedules import schedules_run
 
 logger = logging.getLogger(__name__)
@@ -80,3 +82,22 @@ def execute_batch(batch_id: int) -> str:
 def refresh_batches() -> int:
     """Mark approved batches whose payouts are all paid or final as completed."""
     return batches_refresh()
+
+
+@shared_task(name="webhooks.deliver", **_RETRY)
+def webhooks_deliver(delivery_ids: list[int]) -> dict[str, int]:
+    """POST these deliveries (enqueued after the commit that wrote them). Deliveries already
+    succeeded, given up, not yet due or leased by another worker are skipped."""
+    return webhook_delivery.deliveries_send(delivery_ids=[int(i) for i in delivery_ids])
+
+
+@shared_task(name="webhooks.sweep", **_RETRY)
+def webhooks_sweep() -> dict[str, int]:
+    """POST every due delivery: retries, and any whose message was lost (beat: every 5 s)."""
+    return webhook_delivery.deliveries_sweep()
+
+
+@shared_task(name="payouts.purge_idempotency_keys", **_RETRY)
+def purge_idempotency_keys() -> int:
+    """Delete API idempotency keys older than 30 days (beat: hourly)."""
+    return idempotency_keys_purge()

@@ -1,5 +1,6 @@
 """The payouts app's models; services write them and selectors read them."""
 
+from payouts.models.api import IdempotencyKey
 from payouts.models.batches import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
 from payouts.models.execution import OutboxMessage, ProviderCursor, ProviderEvent
 from payouts.models.money import Earning, Funding, FundingStatus
@@ -21,16 +22,28 @@ from payouts.models.platforms import (
     ScheduleFrequency,
     Speed,
 )
+from payouts.models.webhooks import (
+    DeliveryStatus,
+    EndpointStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiKey",
     "AttemptStatus",
     "BatchStatus",
+    "DeliveryStatus",
     "Earning",
+    "EndpointStatus",
+    "Event",
     "FeeBearer",
     "FeeRule",
     "Funding",
     "FundingStatus",
+    "IdempotencyKey",
     "ItemStatus",
     "MethodStatus",
     "OutboxMessage",
@@ -50,4 +63,7 @@ __all__ = [
     "ProviderEvent",
     "ScheduleFrequency",
     "Speed",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

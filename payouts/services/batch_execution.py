@@ -37,7 +37,7 @@ from payouts.models import (
     Platform,
     Speed,
 )
-from payouts.services import outbox
+from payouts.services import events, outbox
 from payouts.services.accounts import payee_accounts_open
 from payouts.services.batch_quotes import BatchQuoter, ItemRequest
 from payouts.services.bulk import instances_insert, rows_insert, rows_update
@@ -353,6 +353,8 @@ def _record(
             "at": [now] * count,
         },
     )
+    # payout.created for the whole chunk: one statement for the events, one for deliveries.
+    events.payout_events_emit(items=[(payout, "payout.created") for _, payout, _ in held])
     scheduled = [payout.id for _, payout, _ in held if payout.status == S.SCHEDULED]
     if scheduled:
         outbox.write(outbox.EXECUTE, scheduled)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.errors import DomainError, InvalidInput
+from ledger.errors import InvalidAmount
 from payouts.errors import PayeeNotFound
 from payouts.models import Payee, Platform, Speed
 from payouts.services.batch_quotes import ItemRequest, as_id
@@ -22,6 +23,8 @@ MAX_DESCRIPTION = 500
 ITEM_KEYS = frozenset({"payee", "payout_method", "amount", "currency", "speed", "description"})
 REQUIRED_KEYS = ("payee", "payout_method", "amount", "currency")
 CSV_COLUMNS = frozenset({*ITEM_KEYS, "external_id"})
+# A JSON item may name its payee by external id instead of ``payee``.
+EXTERNAL_ID_KEY = "payee_external_id"
 
 
 @dataclass
@@ -56,6 +59,10 @@ def item_row(line: int, item: object) -> Row:
     for name in REQUIRED_KEYS:
         if item.get(name) in (None, ""):
             return Row(line, data, error=InvalidInput(f"{name} is required", field=name))
+    if not isinstance(item["amount"], str):
+        # As everywhere in the API: exact decimal strings, never JSON numbers.
+        error = InvalidAmount('amounts are strings such as "25.00", not numbers', field="amount")
+        return Row(line, data, error=error)
     description = item.get("description") or ""
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         return Row(
@@ -75,13 +82,44 @@ def item_row(line: int, item: object) -> Row:
     return Row(line, data, request=request)
 
 
-def items_rows(items: object) -> list[Row]:
-    """The rows of a JSON item list. Raises ``InvalidInput`` for an empty or oversized list."""
+def items_rows(items: object, platform: Platform | None = None) -> list[Row]:
+    """The rows of a JSON item list. An item may name its payee by ``payee_external_id``
+    instead of ``payee``; those are looked up among ``platform``'s payees. Raises
+    ``InvalidInput`` for an empty or oversized list."""
     if not isinstance(items, list) or not items:
         raise InvalidInput("a batch has at least one item", field="items")
     if len(items) > MAX_ITEMS:
         raise InvalidInput(f"a batch has at most {MAX_ITEMS} items", field="items")
-    return [item_row(index, item) for index, item in enumerate(items, start=1)]
+    rows = []
+    by_external_id = []
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, dict) and EXTERNAL_ID_KEY in item:
+            row = _external_item_row(index, item)
+            by_external_id.append(row)
+        else:
+            row = item_row(index, item)
+        rows.append(row)
+    if by_external_id:
+        assert platform is not None, "payee_external_id needs the platform to look it up"
+        _resolve_external_ids(platform, by_external_id, key=EXTERNAL_ID_KEY)
+    return rows
+
+
+def _external_item_row(line: int, item: dict[Any, Any]) -> Row:
+    data = {str(k): _json_safe(v) for k, v in item.items()}
+    external_id = item[EXTERNAL_ID_KEY]
+    if "payee" in item:
+        error = InvalidInput("give payee or payee_external_id, not both", field=EXTERNAL_ID_KEY)
+        return Row(line, data, error=error)
+    if not isinstance(external_id, str) or not external_id.strip():
+        error = InvalidInput("payee_external_id is a non-empty string", field=EXTERNAL_ID_KEY)
+        return Row(line, data, error=error)
+    # A placeholder until every row is read and the external ids are looked up at once.
+    rest = {k: v for k, v in item.items() if k != EXTERNAL_ID_KEY}
+    row = item_row(line, {**rest, "payee": external_id})
+    data[EXTERNAL_ID_KEY] = external_id.strip()
+    row.data = data
+    return row
 
 
 def _header(reader: Any) -> list[str]:
@@ -167,8 +205,8 @@ def _csv_row(line: int, header: list[str], cells: list[str]) -> Row:
     return row
 
 
-def _resolve_external_ids(platform: Platform, rows: list[Row]) -> None:
-    wanted = {row.data["external_id"] for row in rows if row.request is not None}
+def _resolve_external_ids(platform: Platform, rows: list[Row], key: str = "external_id") -> None:
+    wanted = {row.data[key] for row in rows if row.request is not None}
     ids = dict(
         Payee.objects.filter(platform=platform, external_id__in=wanted).values_list(
             "external_id", "id"
@@ -177,12 +215,10 @@ def _resolve_external_ids(platform: Platform, rows: list[Row]) -> None:
     for row in rows:
         if row.request is None:
             continue
-        external_id = row.data["external_id"]
+        external_id = row.data[key]
         payee_id = ids.get(external_id)
         if payee_id is None:
             row.request = None
-            row.error = PayeeNotFound(
-                f"no payee has external_id {external_id!r}", field="external_id"
-            )
+            row.error = PayeeNotFound(f"no payee has external_id {external_id!r}", field=key)
         else:
             row.request = replace(row.request, payee_id=payee_id)

@@ -21,6 +21,7 @@ from ledger.money import from_minor
 from payouts.errors import ApproverIsCreator, BatchNotFound, InvalidTransition
 from payouts.lifecycle import PayoutStatus as S
 from payouts.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem, Platform
+from payouts.services import events, outbox
 from payouts.services.batch_execution import batch_items_execute, error_text
 from payouts.services.batch_input import MAX_DESCRIPTION, Row, csv_rows, items_rows
 from payouts.services.batch_quotes import BatchQuoter
@@ -68,32 +69,42 @@ def batch_create(
     actor: str,
     description: str = "",
     source: str = "json",
+    execute_now: bool = True,
 ) -> PayoutBatch:
-    """Accept a batch of up to 100,000 items (``{"payee", "payout_method", "amount",
-    "currency", "speed"?, "description"?}``), each validated as ``payout_quote`` would.
+    """Accept a batch of up to 100,000 items (``{"payee" (or "payee_external_id"),
+    "payout_method", "amount", "currency", "speed"?, "description"?}``), each validated as
+    ``payout_quote`` would.
 
     Valid items are quoted and totalled per currency in ``batch.quote``; invalid ones keep the
     error's code and message. When a currency's total reaches the platform's approval
     threshold, the batch waits in ``awaiting_approval`` for someone other than ``actor``;
     otherwise it is approved and executed at once (see ``batch_execute``; should that be cut
-    short, the batch stays ``approved`` and ``payouts.execute_batch`` finishes it). Raises
+    short, the batch stays ``approved`` and ``payouts.execute_batch`` finishes it), or, with
+    ``execute_now=False``, by that task after commit (through the outbox). Raises
     ``InvalidInput`` for an empty or oversized list, a bad description or source; nothing is
     created then."""
     if source not in SOURCES:
         raise InvalidInput(f"source is one of {', '.join(SOURCES)}", field="source")
     _check_description(description)
-    return _create(platform, items_rows(items), actor, description, source)
+    rows = items_rows(items, platform)
+    return _create(platform, rows, actor, description, source, execute_now=execute_now)
 
 
 def batch_create_from_csv(
-    *, platform: Platform, csv_text: str, actor: str, description: str = ""
+    *,
+    platform: Platform,
+    csv_text: str,
+    actor: str,
+    description: str = "",
+    execute_now: bool = True,
 ) -> PayoutBatch:
     """``batch_create`` from a CSV file with a header row: ``payee`` (an id) or ``external_id``,
     ``payout_method``, ``amount``, ``currency``, and optionally ``speed`` and ``description``.
     A malformed row becomes an invalid item naming its line, never an error. Raises
     ``InvalidInput`` for a missing or unusable header, no rows or more than 100,000."""
     _check_description(description)
-    return _create(platform, csv_rows(platform, csv_text), actor, description, "csv")
+    rows = csv_rows(platform, csv_text)
+    return _create(platform, rows, actor, description, "csv", execute_now=execute_now)
 
 
 def _check_description(description: object) -> None:
@@ -104,7 +115,13 @@ def _check_description(description: object) -> None:
 
 
 def _create(
-    platform: Platform, rows: list[Row], actor: str, description: str, source: str
+    platform: Platform,
+    rows: list[Row],
+    actor: str,
+    description: str,
+    source: str,
+    *,
+    execute_now: bool,
 ) -> PayoutBatch:
     quoter = BatchQuoter(platform=platform, requests=(r.request for r in rows if r.request))
     values: list[tuple[object, ...]] = []  # one per item, in ITEM_COLUMNS order
@@ -164,7 +181,9 @@ def _create(
             rows_insert(
                 PayoutBatchItem, count=count, columns={"batch_id": [batch.id] * count, **part}
             )
-    if needs_approval:
+        if not needs_approval and not execute_now:
+            outbox.batch_enqueue(batch.id)
+    if needs_approval or not execute_now:
         return batch
     return batch_execute(batch_id=batch.id, actor=actor)
 
@@ -202,11 +221,14 @@ def batch_get(*, platform: Platform, batch_id: object) -> PayoutBatch:
     return batch
 
 
-def batch_approve(*, platform: Platform, batch_id: object, actor: str) -> PayoutBatch:
+def batch_approve(
+    *, platform: Platform, batch_id: object, actor: str, execute_now: bool = True
+) -> PayoutBatch:
     """The second person's approval (maker-checker) of a batch awaiting it; its payouts are
     then created and scheduled (``batch_execute``) without a further approval each. Raises
     ``InvalidTransition`` unless it is awaiting approval, ``ApproverIsCreator`` when ``actor``
-    submitted it (nothing changes then), ``BatchNotFound``."""
+    submitted it (nothing changes then), ``BatchNotFound``. ``execute_now=False`` leaves the
+    execution to the ``payouts.execute_batch`` task after commit."""
     with transaction.atomic():
         batch = _locked(platform, batch_id)
         if batch.status != BatchStatus.AWAITING_APPROVAL:
@@ -219,6 +241,10 @@ def batch_approve(*, platform: Platform, batch_id: object, actor: str) -> Payout
         batch.approved_by = actor[:200]
         batch.approved_at = timezone.now()
         batch.save(update_fields=["status", "approved_by", "approved_at", "updated"])
+        if not execute_now:
+            outbox.batch_enqueue(batch.id)
+    if not execute_now:
+        return batch
     return batch_execute(batch_id=batch.id, actor=actor)
 
 
@@ -281,13 +307,14 @@ def batch_execute(*, batch_id: int, actor: str) -> PayoutBatch:
     payouts with their holds, chunk by chunk), then refresh its status. Safe to run again.
     Raises ``BatchNotFound``, ``InvalidTransition`` unless approved (or completed)."""
     batch_items_execute(batch_id=batch_id, actor=actor)
+    outbox.done(outbox.BATCH, [batch_id])
     return batch_refresh_status(batch_id=batch_id)
 
 
 def batch_refresh_status(*, batch_id: int) -> PayoutBatch:
-    """Mark an approved batch ``completed`` (with ``completed_at``) once no item is waiting and
-    every payout it created is paid or final. Any other batch is returned as it is. Raises
-    ``BatchNotFound``."""
+    """Mark an approved batch ``completed`` (with ``completed_at``, and a ``batch.completed``
+    event) once no item is waiting and every payout it created is paid or final. Any other
+    batch is returned as it is. Raises ``BatchNotFound``."""
     with transaction.atomic():
         batch = PayoutBatch.objects.select_for_update(no_key=True).filter(pk=batch_id).first()
         if batch is None:
@@ -302,6 +329,7 @@ def batch_refresh_status(*, batch_id: int) -> PayoutBatch:
             batch.status = BatchStatus.COMPLETED
             batch.completed_at = timezone.now()
             batch.save(update_fields=["status", "completed_at", "updated"])
+            events.batch_completed_emit(batch=batch)
     return batch
 
 

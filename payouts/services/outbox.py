@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 EXECUTE = "payout.execute"  # a payout is due for submission
 SUBMIT = "attempt.submit"  # an attempt must reach the provider (or its outcome be learned)
 EVENTS = "provider.events"  # provider events wait to be applied
+BATCH = "batch.execute"  # an approved batch's items wait to become payouts
 
 MAX_BACKOFF_S = 300
 
@@ -136,6 +137,20 @@ def _send(name: str) -> None:
         current_app.send_task(name)
     except OperationalError_ as exc:
         logger.warning("could not enqueue %s (the sweeper will): %s", name, exc)
+
+
+def batch_enqueue(batch_id: int) -> None:
+    """In the caller's transaction: a batch is owed its execution. The task is sent after
+    commit; if that message is lost, the sweeper sends it again."""
+    write(BATCH, [batch_id])
+
+    def send() -> None:
+        try:
+            current_app.send_task("payouts.execute_batch", args=[batch_id])
+        except OperationalError_ as exc:
+            logger.warning("could not enqueue batch %s (the sweeper will): %s", batch_id, exc)
+
+    transaction.on_commit(send)
 
 
 def kick_execution() -> None:

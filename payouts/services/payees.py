@@ -24,6 +24,7 @@ from payouts.models import (
     Platform,
     ScheduleFrequency,
 )
+from payouts.services import events
 from rails.methods import method_validate
 
 PAYEE_FIELDS = ("type", "legal_name", "email", "country", "kyc_tier", "tax_profile", "metadata")
@@ -110,7 +111,8 @@ def payee_get(*, platform: Platform, payee_id: object) -> Payee:
 def payee_update(
     *, platform: Platform, payee_id: int, status: str | None = None, **fields: Any
 ) -> Payee:
-    """Change a payee's details or status (active, blocked, archived)."""
+    """Change a payee's details or status (active, blocked, archived); a ``payee.updated``
+    event is written with any actual change."""
     unknown = set(fields) - set(PAYEE_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", fields=sorted(unknown))
@@ -122,9 +124,12 @@ def payee_update(
     with transaction.atomic():
         payee = payee_get(platform=platform, payee_id=payee_id)
         payee = Payee.objects.select_for_update().get(pk=payee.pk)
+        changed = any(getattr(payee, name) != value for name, value in clean.items())
         for name, value in clean.items():
             setattr(payee, name, value)
         payee.save()
+        if changed:
+            events.payee_updated_emit(payee=payee)
     return payee
 
 
@@ -138,8 +143,8 @@ def method_add(
     actor: str,
 ) -> PayoutMethod:
     """Validate and store a payout method; sensitive values are encrypted and only the last 4
-    are kept in clear. Raises the validators' ``InvalidMethod`` errors (each naming the field),
-    ``PayeeNotFound``."""
+    are kept in clear; a ``payee.updated`` event is written. Raises the validators'
+    ``InvalidMethod`` errors (each naming the field), ``PayeeNotFound``."""
     payee = payee_get(platform=platform, payee_id=payee_id)
     if not isinstance(currency, str):
         raise InvalidInput("currency is an ISO 4217 code", field="currency")
@@ -147,6 +152,8 @@ def method_add(
         type=type, currency=currency, fields=fields, payee_country=payee.country
     )
     with transaction.atomic():
+        # Locked for the event's sequence number.
+        payee = Payee.objects.select_for_update(no_key=True).get(pk=payee.pk)
         method = PayoutMethod.objects.create(
             payee=payee,
             type=valid.type,
@@ -160,6 +167,7 @@ def method_add(
         )
         _record(method, "created", actor)
         _default_schedule(platform, payee, method, actor)
+        events.payee_updated_emit(payee=payee)
     return method
 
 
@@ -189,9 +197,12 @@ def _default_schedule(platform: Platform, payee: Payee, method: PayoutMethod, ac
 def method_disable(
     *, platform: Platform, payee_id: int, method_id: int, actor: str, reason: str = ""
 ) -> PayoutMethod:
-    """Disable a method; it stays on record with its history (payouts already made keep it)."""
+    """Disable a method; it stays on record with its history (payouts already made keep it).
+    A ``payee.updated`` event is written when it was enabled."""
     payee = payee_get(platform=platform, payee_id=payee_id)
     with transaction.atomic():
+        # Payee before method, as method_add; locked for the event's sequence number.
+        payee = Payee.objects.select_for_update(no_key=True).get(pk=payee.pk)
         method = (
             PayoutMethod.objects.select_for_update()
             .filter(payee=payee, pk=require_id(method_id, "method_id"))
@@ -204,6 +215,7 @@ def method_disable(
             method.disabled_at = timezone.now()
             method.save(update_fields=["status", "disabled_at"])
             _record(method, "disabled", actor, reason)
+            events.payee_updated_emit(payee=payee)
     return method
 
 

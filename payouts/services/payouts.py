@@ -33,7 +33,7 @@ from payouts.models import (
     Platform,
     Speed,
 )
-from payouts.services import outbox
+from payouts.services import events, outbox
 from payouts.services.amounts import amount_minor, fee_minor, net_minor, platform_currency
 from payouts.services.payees import payee_get
 from payouts.services.transitions import Change, transition_created, transitions_apply
@@ -210,6 +210,8 @@ def payout_create(
             payout=payout, actor=actor, entry=postings.hold(payout, platform.book_id)
         )
         _advance(payout, platform, actor, scheduled_for)
+        # After the first move, so the event shows where the payout went, as a batch's do.
+        events.payout_events_emit(items=[(payout, "payout.created")])
     return payout
 
 

@@ -26,6 +26,8 @@ def sweep(*, limit: int = 500) -> dict[str, int]:
         sent[row.kind] = sent.get(row.kind, 0) + 1
         if row.kind == outbox.SUBMIT and row.object_id is not None:
             resolve.append(row.object_id)
+        elif row.kind == outbox.BATCH and row.object_id is not None:
+            current_app.send_task("payouts.execute_batch", args=[row.object_id])
     if resolve:
         current_app.send_task("payouts.resolve_attempts", args=[resolve])
     now = timezone.now()

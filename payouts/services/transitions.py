@@ -2,8 +2,10 @@
 
 ``transitions_apply`` checks every change against the published table (``payouts.lifecycle``),
 posts the ledger entries the posting rules call for, updates the payouts and records each
-transition (from, to, actor, reason, time, entry), all in the caller's transaction: a status
-never moves without its entry, and an entry is never posted without its status change.
+transition (from, to, actor, reason, time, entry), and writes the published events
+(``payout.created``, ``payout.paid``, ...; ``payouts.services.events``), all in the caller's
+transaction: a status never moves without its entry and its event, and an entry is never posted
+without its status change.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ledger.types import EntrySpec
 from payouts.errors import InsufficientFunds, InvalidTransition
 from payouts.lifecycle import PayoutStatus, is_allowed
 from payouts.models import Payout, PayoutTransition
+from payouts.services import events
 from payouts.services.bulk import instances_insert, rows_update
 
 MAX_REASON = 500
@@ -83,16 +86,20 @@ def transitions_apply(*, changes: Sequence[Change], actor: str) -> list[PayoutTr
             payout.failure_code = change.failure_code[:64]
             payout.failure_message = change.failure_message[:500]
     fields = ["status", "updated", "failure_code", "failure_message", "scheduled_for"]
+    payouts = [c.payout for c in changes]
     if len(changes) == 1:
         changes[0].payout.save(update_fields=fields)
-        return [*PayoutTransition.objects.bulk_create(records)]
-    payouts = [c.payout for c in changes]
-    rows_update(
-        Payout,
-        ids=[p.id for p in payouts],
-        columns={name: [getattr(p, name) for p in payouts] for name in fields},
-    )
-    return instances_insert(records)
+        recorded = [*PayoutTransition.objects.bulk_create(records)]
+    else:
+        rows_update(
+            Payout,
+            ids=[p.id for p in payouts],
+            columns={name: [getattr(p, name) for p in payouts] for name in fields},
+        )
+        recorded = instances_insert(records)
+    # payout.processing, payout.paid, ...: written with the change itself (the outbox).
+    events.payout_status_events_emit(payouts=payouts)
+    return recorded
 
 
 def transition_created(*, payout: Payout, actor: str, entry: EntrySpec) -> PayoutTransition:

@@ -1,0 +1,56 @@
+"""The base of every platform-facing view: API-key auth, scope check, rate limit, and helpers
+that list with cursor pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payouts.api.auth import ApiKeyAuthentication, Caller, HasScope
+from payouts.api.pagination import Cursor
+from payouts.api.throttling import PerKeyRateThrottle
+from payouts.models import Platform
+
+
+class PlatformView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasScope]
+    throttle_classes = [PerKeyRateThrottle]
+    scope: str = ""
+
+    @property
+    def caller(self) -> Caller:
+        caller = self.request.user
+        assert isinstance(caller, Caller)
+        return caller
+
+    @property
+    def platform(self) -> Platform:
+        return self.caller.platform
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        request._request.api_caller = self.caller.api_key.prefix  # type: ignore[attr-defined]
+
+    def parse(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+        """Validated input, or a 400 with one error per field."""
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        """Validated query parameters (filters), or a 400."""
+        known = set(serializer_class().fields)
+        data = {k: v for k, v in self.request.query_params.items() if k in known}
+        return self.parse(serializer_class, data)
+
+    def page(self, queryset: QuerySet[Any], render: Any) -> Response:
+        """One page of ``queryset`` (newest first), each object rendered by ``render``."""
+        paginator = Cursor()
+        objects = paginator.paginate_queryset(queryset, self.request, view=self) or []
+        return paginator.get_paginated_response([render(obj) for obj in objects])

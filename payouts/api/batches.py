@@ -1,0 +1,319 @@
+"""``/v1/payout-batches``: create (JSON, or a CSV upload), list, retrieve, per-item results,
+quote, maker-checker approval and cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from payouts.api import keyset
+from payouts.api.base import PlatformView
+from payouts.api.idempotency import header_parameter, idempotent
+from payouts.api.pagination import Cursor
+from payouts.api.parsers import JSONParser
+from payouts.api.problems import PROBLEM_TYPE
+from payouts.api.serializers.batches import (
+    ITEM_VALUES,
+    BatchCreate,
+    BatchCreatedOut,
+    BatchFilters,
+    BatchItemFilters,
+    BatchItemPage,
+    BatchOut,
+    BatchPage,
+    BatchQuoteOut,
+    BatchUpload,
+    batch_data,
+    batch_item_data,
+    batch_quote_data,
+)
+from payouts.api.serializers.common import Problem
+from payouts.models import PayoutBatch, PayoutBatchItem
+from payouts.services.batches import (
+    batch_approve,
+    batch_cancel,
+    batch_create,
+    batch_create_from_csv,
+    batch_get,
+)
+
+TAGS = ["Payout batches"]
+MAX_ITEMS = 10_000
+MAX_BODY_BYTES = 5 * 1024 * 1024
+NUL = "\x00"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = (
+        f"a batch has at most {MAX_ITEMS:,} items and its request at most "
+        f"{MAX_BODY_BYTES // (1024 * 1024)} MB"
+    )
+    default_code = "batch_too_large"
+
+
+class CsvParser(BaseParser):
+    """A raw ``text/csv`` body, as text (UTF-8, a byte order mark allowed)."""
+
+    media_type = "text/csv"
+
+    # request.data is then the text itself, which DRF allows though its stubs do not.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> str:
+        try:
+            return str(stream.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("the CSV is not UTF-8 text") from None
+
+
+def _items_of(platform_id: int, batch_id: int) -> QuerySet[PayoutBatchItem, dict[str, Any]]:
+    return PayoutBatchItem.objects.filter(batch__platform_id=platform_id, batch_id=batch_id).values(
+        *ITEM_VALUES
+    )
+
+
+def _created(batch: PayoutBatch) -> Response:
+    items = _items_of(batch.platform_id, batch.id).order_by("line")
+    body = {**batch_data(batch), "items": [batch_item_data(row) for row in items]}
+    return Response(body, status=201, headers={"Location": f"/v1/payout-batches/{batch.id}"})
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _csv_text(raw: bytes | str, field: str) -> str:
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise exceptions.ValidationError(
+                {field: ["the CSV is not UTF-8 text"]}, code="invalid_encoding"
+            ) from None
+    if NUL in raw:
+        raise exceptions.ValidationError(
+            {field: ["the CSV may not contain NUL characters"]}, code="null_characters_not_allowed"
+        )
+    # Each row is at least one line: only a file with more lines needs counting.
+    if raw.count("\n") > MAX_ITEMS:
+        try:
+            rows = sum(1 for row in csv.reader(io.StringIO(raw)) if any(c.strip() for c in row))
+        except csv.Error:
+            rows = 0  # the batch service reports the unreadable rows, line by line
+        if rows - 1 > MAX_ITEMS:
+            raise PayloadTooLarge()
+    return raw
+
+
+class BatchesView(PlatformView):
+    scope = "payouts"
+    parser_classes = [JSONParser, MultiPartParser, CsvParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        length = str(request.META.get("CONTENT_LENGTH") or "")
+        if request.method == "POST" and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django refuses bodies past DATA_UPLOAD_MAX_MEMORY_SIZE and multipart requests with too
+        # many parts; those are the client's, never a 500.
+        if isinstance(exc, RequestDataTooBig):
+            exc = PayloadTooLarge(
+                "the request body is larger than this server reads at once; upload a large CSV "
+                "as multipart/form-data"
+            )
+        elif isinstance(exc, SuspiciousOperation):
+            exc = exceptions.ParseError(str(exc) or "the request body cannot be read")
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_create",
+        summary="Create a payout batch (JSON, or a CSV upload)",
+        description="Every item is checked on its own, as a single payout would be: a bad item "
+        "becomes an invalid result with its error code and message, and never fails the "
+        "request. The valid items are quoted per currency. When a currency's total reaches the "
+        "platform's approval threshold the batch waits for another key's approval "
+        "(`awaiting_approval`); otherwise a worker creates and schedules its payouts right "
+        "after (see `/items`, or wait for the `batch.completed` event). Send "
+        "JSON, a multipart form with a `file` (and optional `description`), or a raw "
+        f"`text/csv` body. At most {MAX_ITEMS:,} items and "
+        f"{MAX_BODY_BYTES // (1024 * 1024)} MB (413 `batch_too_large`).",
+        request={
+            "application/json": BatchCreate,
+            "multipart/form-data": BatchUpload,
+            "text/csv": OpenApiTypes.STR,
+        },
+        parameters=[header_parameter(required=True)],
+        responses={
+            201: BatchCreatedOut,
+            (413, PROBLEM_TYPE): Problem,
+        },
+    )
+    @idempotent(required=True)
+    def post(self, request: Request) -> Response:
+        media = request.content_type.split(";")[0].strip().lower()
+        if media == "multipart/form-data":
+            upload = self.parse(BatchUpload, request.data)
+            text = _csv_text(upload["file"].read(), "file")
+            batch = batch_create_from_csv(
+                platform=self.platform,
+                csv_text=text,
+                actor=self.caller.actor,
+                description=upload["description"],
+                execute_now=False,
+            )
+        elif media == CsvParser.media_type:
+            data = request.data
+            text = _csv_text(data if isinstance(data, str) else "", "csv")
+            batch = batch_create_from_csv(
+                platform=self.platform, csv_text=text, actor=self.caller.actor, execute_now=False
+            )
+        else:
+            body = self.parse(BatchCreate, request.data)
+            items = body["items"]
+            if len(items) > MAX_ITEMS:
+                raise PayloadTooLarge()
+            for index, item in enumerate(items):
+                if _has_nul(item):
+                    raise exceptions.ValidationError(
+                        {f"items[{index}]": ["text may not contain NUL characters"]},
+                        code="null_characters_not_allowed",
+                    )
+            batch = batch_create(
+                platform=self.platform,
+                items=items,
+                actor=self.caller.actor,
+                description=body["description"],
+                execute_now=False,
+            )
+        return _created(batch)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_list",
+        summary="List payout batches, newest first",
+        parameters=[BatchFilters, *keyset.parameters()],
+        responses={200: BatchPage},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.query(BatchFilters)
+        batches = PayoutBatch.objects.filter(platform_id=self.platform.id)
+        for name, lookup in (
+            ("status", "status"),
+            ("created_gte", "created__gte"),
+            ("created_lte", "created__lte"),
+        ):
+            if name in filters:
+                batches = batches.filter(**{lookup: filters[name]})
+        return self.page(batches, batch_data)
+
+
+class BatchView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_retrieve",
+        summary="Retrieve a payout batch",
+        responses={200: BatchOut},
+    )
+    def get(self, request: Request, batch_id: int) -> Response:
+        return Response(batch_data(batch_get(platform=self.platform, batch_id=batch_id)))
+
+
+class LineCursor(Cursor):
+    ordering = "line"
+
+
+class BatchItemsView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_items",
+        summary="A batch's per-item results, in line order",
+        parameters=[BatchItemFilters, *keyset.parameters()],
+        responses={200: BatchItemPage},
+    )
+    def get(self, request: Request, batch_id: int) -> Response:
+        batch = batch_get(platform=self.platform, batch_id=batch_id)
+        filters = self.query(BatchItemFilters)
+        items = _items_of(self.platform.id, batch.id)
+        if "status" in filters:
+            items = items.filter(status=filters["status"])
+        paginator = LineCursor()
+        rows = paginator.paginate_queryset(items, request, view=self) or []
+        return paginator.get_paginated_response([batch_item_data(row) for row in rows])
+
+
+class BatchQuoteView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_quote",
+        summary="A batch's totals, fees and counts per currency",
+        responses={200: BatchQuoteOut},
+    )
+    def get(self, request: Request, batch_id: int) -> Response:
+        return Response(batch_quote_data(batch_get(platform=self.platform, batch_id=batch_id)))
+
+
+class BatchApproveView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_approve",
+        summary="Approve a batch awaiting approval (maker-checker)",
+        description="The approver must be another API key than the one that created the batch "
+        "(`approver_is_creator`). A worker then creates and schedules the batch's payouts; an item "
+        "whose payee's balance no longer covers it fails on its own (`insufficient_funds`).",
+        request=None,
+        parameters=[header_parameter(required=False)],
+        responses={200: BatchOut},
+    )
+    @idempotent(required=False)
+    def post(self, request: Request, batch_id: int) -> Response:
+        batch = batch_approve(
+            platform=self.platform, batch_id=batch_id, actor=self.caller.actor, execute_now=False
+        )
+        return Response(batch_data(batch))
+
+
+class BatchCancelView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payout_batches_cancel",
+        summary="Cancel a batch awaiting approval",
+        description="No payout is ever created for it. Once approved, a batch's payouts are "
+        "canceled one by one (`/v1/payouts/{id}/cancel`).",
+        request=None,
+        parameters=[header_parameter(required=False)],
+        responses={200: BatchOut},
+    )
+    @idempotent(required=False)
+    def post(self, request: Request, batch_id: int) -> Response:
+        batch = batch_cancel(platform=self.platform, batch_id=batch_id, actor=self.caller.actor)
+        return Response(batch_data(batch))

@@ -1,0 +1,152 @@
+"""``/v1/payouts``: create, list, retrieve, cancel and the status history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from payouts.api import keyset
+from payouts.api.base import PlatformView
+from payouts.api.idempotency import header_parameter, idempotent
+from payouts.api.serializers.payouts import (
+    PayoutCancel,
+    PayoutCreate,
+    PayoutFilters,
+    PayoutOut,
+    PayoutPage,
+    TransitionList,
+    payout_data,
+    transition_data,
+)
+from payouts.errors import PayoutNotFound
+from payouts.models import Payout
+from payouts.services.payouts import payout_cancel, payout_create
+
+TAGS = ["Payouts"]
+
+
+def _payouts(platform_id: int) -> Any:
+    return (
+        Payout.objects.filter(platform_id=platform_id)
+        .select_related("method")
+        .prefetch_related("transitions")
+    )
+
+
+def payout_of(platform_id: int, payout_id: int) -> Payout:
+    payout = _payouts(platform_id).filter(pk=payout_id).first()
+    if payout is None:
+        raise PayoutNotFound(f"payout {payout_id} does not exist")
+    return payout
+
+
+class PayoutsView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_create",
+        summary="Create a payout",
+        description="Places a hold on the payee's available balance and schedules the payout "
+        "(or holds it for review or approval). Fails with `insufficient_funds` and creates "
+        "nothing when the balance does not cover it.",
+        request=PayoutCreate,
+        parameters=[header_parameter(required=True)],
+        responses={201: PayoutOut},
+    )
+    @idempotent(required=True)
+    def post(self, request: Request) -> Response:
+        data = self.parse(PayoutCreate, request.data)
+        payout = payout_create(
+            platform=self.platform,
+            payee_id=data["payee"],
+            method_id=data["payout_method"],
+            amount=data["amount"],
+            currency=data["currency"],
+            speed=data["speed"],
+            description=data.get("description", ""),
+            scheduled_for=data.get("scheduled_for"),
+            actor=self.caller.actor,
+        )
+        payout = payout_of(self.platform.id, payout.id)
+        return Response(
+            payout_data(payout), status=201, headers={"Location": f"/v1/payouts/{payout.id}"}
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_list",
+        summary="List payouts, newest first",
+        parameters=[PayoutFilters, *keyset.parameters()],
+        responses={200: PayoutPage},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.query(PayoutFilters)
+        payouts = _payouts(self.platform.id)
+        for name, lookup in (
+            ("status", "status"),
+            ("payee", "payee_id"),
+            ("batch", "batch_id"),
+            ("created_gte", "created__gte"),
+            ("created_lte", "created__lte"),
+        ):
+            if name in filters:
+                payouts = payouts.filter(**{lookup: filters[name]})
+        return self.page(payouts, payout_data)
+
+
+class PayoutView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_retrieve",
+        summary="Retrieve a payout",
+        responses={200: PayoutOut},
+    )
+    def get(self, request: Request, payout_id: int) -> Response:
+        return Response(payout_data(payout_of(self.platform.id, payout_id)))
+
+
+class PayoutCancelView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_cancel",
+        summary="Cancel a payout before it is submitted",
+        description="Allowed while pending, in review, awaiting approval or scheduled; releases "
+        "the hold. Afterwards: `payout_not_cancelable`.",
+        request=PayoutCancel,
+        parameters=[header_parameter(required=False)],
+        responses={200: PayoutOut},
+    )
+    @idempotent(required=False)
+    def post(self, request: Request, payout_id: int) -> Response:
+        data = self.parse(PayoutCancel, request.data)
+        payout_of(self.platform.id, payout_id)
+        payout_cancel(
+            platform=self.platform,
+            payout_id=payout_id,
+            actor=self.caller.actor,
+            reason=data.get("reason", ""),
+        )
+        return Response(payout_data(payout_of(self.platform.id, payout_id)))
+
+
+class PayoutTransitionsView(PlatformView):
+    scope = "payouts"
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_transitions",
+        summary="A payout's full status history, oldest first",
+        responses={200: TransitionList},
+    )
+    def get(self, request: Request, payout_id: int) -> Response:
+        payout = payout_of(self.platform.id, payout_id)
+        transitions = sorted(payout.transitions.all(), key=lambda t: t.id)
+        return Response({"results": [transition_data(t) for t in transitions]})

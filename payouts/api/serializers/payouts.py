@@ -1,0 +1,129 @@
+"""Payouts: the create body, filters and the rendered payout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from payouts.api.fields import AmountField, CurrencyField, id_field
+from payouts.api.serializers.common import AmountOut, money, page_of, when
+from payouts.lifecycle import PayoutStatus
+from payouts.models import Payout, PayoutTransition, Speed
+
+
+class PayoutCreate(serializers.Serializer):
+    payee = id_field()
+    payout_method = id_field()
+    amount = AmountField()
+    currency = CurrencyField()
+    speed = serializers.ChoiceField(choices=Speed.choices, default=Speed.STANDARD)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    scheduled_for = serializers.DateTimeField(required=False)
+
+
+class PayoutFilters(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PayoutStatus.choices, required=False)
+    payee = id_field(required=False)
+    batch = id_field(required=False)
+    created_gte = serializers.DateTimeField(required=False)
+    created_lte = serializers.DateTimeField(required=False)
+
+
+class PayoutCancel(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class MethodSummary(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    last4 = serializers.CharField()
+
+
+class PayoutOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    object = serializers.CharField(default="payout")
+    status = serializers.ChoiceField(choices=PayoutStatus.choices)
+    is_final = serializers.BooleanField()
+    amount = AmountOut()
+    fee = AmountOut()
+    net_amount = AmountOut()
+    currency = serializers.CharField()
+    fee_bearer = serializers.CharField()
+    payee = serializers.IntegerField()
+    payout_method = MethodSummary()
+    batch = serializers.IntegerField(allow_null=True)
+    speed = serializers.ChoiceField(choices=Speed.choices)
+    rail = serializers.CharField()
+    estimated_arrival = serializers.DateTimeField(allow_null=True)
+    scheduled_for = serializers.DateTimeField(allow_null=True)
+    description = serializers.CharField(allow_blank=True)
+    failure_code = serializers.CharField(allow_null=True)
+    failure_message = serializers.CharField(allow_null=True)
+    ledger_entries = serializers.ListField(child=serializers.IntegerField())
+    created = serializers.DateTimeField()
+    updated = serializers.DateTimeField()
+
+
+PayoutPage = page_of(PayoutOut, "PayoutPage")
+
+
+def payout_data(payout: Payout) -> dict[str, Any]:
+    """A payout as the API and its events show it. Uses prefetched ``transitions`` and
+    ``method`` when the caller loaded them."""
+    method = payout.method
+    entries = [t.entry_id for t in payout.transitions.all() if t.entry_id is not None]
+    return {
+        "id": payout.id,
+        "object": "payout",
+        "status": payout.status,
+        "is_final": payout.is_final,
+        "amount": money(payout.amount_minor, payout.currency),
+        "fee": money(payout.fee_minor, payout.currency),
+        "net_amount": money(payout.net_minor, payout.currency),
+        "currency": payout.currency,
+        "fee_bearer": payout.fee_bearer,
+        "payee": payout.payee_id,
+        "payout_method": {"id": method.id, "type": method.type, "last4": method.last4},
+        "batch": payout.batch_id,
+        "speed": payout.speed,
+        "rail": payout.rail,
+        "estimated_arrival": when(payout.estimated_arrival),
+        "scheduled_for": when(payout.scheduled_for),
+        "description": payout.description,
+        "failure_code": payout.failure_code or None,
+        "failure_message": payout.failure_message or None,
+        "ledger_entries": sorted(set(entries)),
+        "created": when(payout.created),
+        "updated": when(payout.updated),
+    }
+
+
+class TransitionOut(serializers.Serializer):
+    # "from" is a Python keyword: the field is declared under another name and renamed below.
+    from_ = serializers.CharField(allow_null=True)
+    to = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    ledger_entry = serializers.IntegerField(allow_null=True)
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class TransitionList(serializers.Serializer):
+    results = TransitionOut(many=True)
+
+
+def transition_data(transition: PayoutTransition) -> dict[str, Any]:
+    return {
+        "from": transition.from_status or None,
+        "to": transition.to_status,
+        "at": when(transition.at),
+        "actor": transition.actor,
+        "reason": transition.reason,
+        "ledger_entry": transition.entry_id,
+    }

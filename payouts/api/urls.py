@@ -1,0 +1,70 @@
+"""Every ``/v1/`` path of the platform API."""
+
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from payouts.api import (
+    balances,
+    batches,
+    funds,
+    ledger,
+    payee_balances,
+    payee_methods,
+    payees,
+    payouts,
+    webhooks,
+)
+
+
+class IdConverter:
+    """A positive id that fits a bigint: anything else is not a path of ours (404)."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+urlpatterns = [
+    path("payouts", payouts.PayoutsView.as_view(), name="payouts"),
+    path("payouts/<id:payout_id>", payouts.PayoutView.as_view(), name="payout"),
+    path("payouts/<id:payout_id>/cancel", payouts.PayoutCancelView.as_view()),
+    path("payouts/<id:payout_id>/transitions", payouts.PayoutTransitionsView.as_view()),
+    path("fundings", funds.FundingsView.as_view(), name="fundings"),
+    path("fundings/<id:funding_id>", funds.FundingView.as_view(), name="funding"),
+    path("earnings", funds.EarningsView.as_view(), name="earnings"),
+    path("payees", payees.PayeesView.as_view(), name="payees"),
+    path("payees/<id:payee_id>", payees.PayeeView.as_view(), name="payee"),
+    path("payees/<id:payee_id>/payout-methods", payee_methods.MethodsView.as_view()),
+    path("payees/<id:payee_id>/payout-methods/<id:method_id>", payee_methods.MethodView.as_view()),
+    path(
+        "payees/<id:payee_id>/payout-methods/<id:method_id>/disable",
+        payee_methods.MethodDisableView.as_view(),
+    ),
+    path("payees/<id:payee_id>/balances", payee_balances.BalancesView.as_view()),
+    path("payees/<id:payee_id>/payability", payee_balances.PayabilityView.as_view()),
+    path("webhook-endpoints", webhooks.EndpointsView.as_view(), name="webhook-endpoints"),
+    path("webhook-endpoints/<id:endpoint_id>", webhooks.EndpointView.as_view()),
+    path("webhook-endpoints/<id:endpoint_id>/rotate-secret", webhooks.EndpointRotateView.as_view()),
+    path("events", webhooks.EventsView.as_view(), name="events"),
+    path("events/<id:event_id>", webhooks.EventView.as_view()),
+    path("events/<id:event_id>/redeliver", webhooks.EventRedeliverView.as_view()),
+    path("payout-batches", batches.BatchesView.as_view(), name="payout-batches"),
+    path("payout-batches/<id:batch_id>", batches.BatchView.as_view(), name="payout-batch"),
+    path("payout-batches/<id:batch_id>/items", batches.BatchItemsView.as_view()),
+    path("payout-batches/<id:batch_id>/quote", batches.BatchQuoteView.as_view()),
+    path("payout-batches/<id:batch_id>/approve", batches.BatchApproveView.as_view()),
+    path("payout-batches/<id:batch_id>/cancel", batches.BatchCancelView.as_view()),
+    path("balances", balances.BalancesView.as_view(), name="balances"),
+    path("ledger/accounts", ledger.LedgerAccountsView.as_view(), name="ledger-accounts"),
+    path("ledger/accounts/<id:account_id>", ledger.LedgerAccountView.as_view()),
+    path("ledger/accounts/<id:account_id>/statement", ledger.LedgerStatementView.as_view()),
+    path("ledger/entries", ledger.LedgerEntriesView.as_view(), name="ledger-entries"),
+    path("ledger/entries/<id:entry_id>", ledger.LedgerEntryView.as_view()),
+]

@@ -1,0 +1,1 @@
+"""The payouts app's read paths (services write, selectors read)."""

@@ -1,0 +1,276 @@
+"""Events: what happened to a platform's objects, written with the change itself (the outbox).
+
+``events_emit`` runs in the caller's transaction: it inserts the events, each with the next
+sequence number of its object, and one pending ``WebhookDelivery`` per enabled, live endpoint of
+the platform that subscribes to the event's type. After commit, ``webhooks.deliver`` is enqueued
+for those deliveries; should that message be lost, ``webhooks.sweep`` finds them anyway. A rolled
+back change therefore leaves no event and no delivery behind.
+
+Sequences: an object's events count 1, 2, 3... in the order they were written. The next number
+is read from the events already stored, so the caller must hold the object's row lock (payouts,
+payees and batches are locked by the services that change them; a new object has no events yet).
+
+Cost: one statement inserts every event of a call, however many; one query reads the endpoints of
+every platform involved; one statement inserts the deliveries. The batch path calls it once per
+chunk of payouts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from celery import current_app
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from payouts.lifecycle import PayoutStatus as S
+from payouts.models import (
+    EndpointStatus,
+    Payee,
+    Payout,
+    PayoutBatch,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from payouts.services.bulk import rows_insert
+
+logger = logging.getLogger(__name__)
+
+# A payout's move into one of these statuses is published; the others (in_review,
+# awaiting_approval, scheduled) are internal steps.
+PAYOUT_STATUS_EVENTS: dict[str, str] = {
+    S.PROCESSING: "payout.processing",
+    S.PAID: "payout.paid",
+    S.FAILED: "payout.failed",
+    S.RETURNED: "payout.returned",
+    S.CANCELED: "payout.canceled",
+    S.REJECTED: "payout.rejected",
+}
+EVENT_TYPES: tuple[str, ...] = (
+    "payout.created",
+    *PAYOUT_STATUS_EVENTS.values(),
+    "batch.completed",
+    "payee.updated",
+    "webhook_endpoint.disabled",
+)
+# How many deliveries one ``webhooks.deliver`` message carries.
+DELIVER_CHUNK = 100
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to write: ``data`` is the object as the API renders it at this moment."""
+
+    platform_id: int
+    type: str
+    object_type: str
+    object_id: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Emitted:
+    event_ids: list[int]  # in the order of the events given
+    delivery_ids: list[int]
+
+
+def events_emit(events: Sequence[NewEvent]) -> Emitted:
+    """Write these events and their deliveries in the caller's transaction, and enqueue the
+    deliveries once it commits. Raises nothing expected: an unknown type is a bug (assertion),
+    and a duplicate sequence means the caller did not lock the object (IntegrityError)."""
+    if not events:
+        return Emitted([], [])
+    assert connection.in_atomic_block, "an event joins the transaction of the change it describes"
+    unknown = {e.type for e in events} - set(EVENT_TYPES)
+    assert not unknown, f"unknown event types {unknown}"
+    event_ids = _events_insert(events)
+    endpoints = _endpoints({e.platform_id for e in events})
+    pairs = [
+        (event_id, endpoint_id)
+        for event, event_id in zip(events, event_ids, strict=True)
+        for endpoint_id, types in endpoints.get(event.platform_id, ())
+        if not types or event.type in types
+    ]
+    delivery_ids = deliveries_insert(pairs)
+    return Emitted(event_ids=event_ids, delivery_ids=delivery_ids)
+
+
+def deliveries_insert(
+    pairs: Sequence[tuple[int, int]], *, is_redelivery: bool = False
+) -> list[int]:
+    """Insert a pending delivery per ``(event_id, endpoint_id)``, due now, in the caller's
+    transaction, and enqueue them after commit. Returns their ids."""
+    if not pairs:
+        return []
+    assert connection.in_atomic_block, "deliveries are written with their events"
+    now = timezone.now()
+    count = len(pairs)
+    ids = rows_insert(
+        WebhookDelivery,
+        count=count,
+        columns={
+            "event_id": [event_id for event_id, _ in pairs],
+            "endpoint_id": [endpoint_id for _, endpoint_id in pairs],
+            "next_attempt_at": [now] * count,
+            "is_redelivery": [is_redelivery] * count,
+        },
+    )
+    for start in range(0, len(ids), DELIVER_CHUNK):
+        transaction.on_commit(partial(deliver_enqueue, ids[start : start + DELIVER_CHUNK]))
+    return ids
+
+
+def deliver_enqueue(delivery_ids: list[int]) -> None:
+    """Send ``webhooks.deliver`` for these deliveries. A broker hiccup is only logged: the
+    deliveries are stored and due, so the sweeper sends them."""
+    try:
+        current_app.send_task("webhooks.deliver", args=[delivery_ids])
+    except BrokerError as exc:
+        logger.warning("could not enqueue webhooks.deliver (the sweeper will): %s", exc)
+
+
+def _events_insert(events: Sequence[NewEvent]) -> list[int]:
+    """Insert the events in one statement, numbering each object's events on from its highest
+    stored sequence; returns their ids in the order given."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO payouts_event
+                   (platform_id, type, object_type, object_id, sequence, data, created)
+            SELECT v.platform_id, v.type, v.object_type, v.object_id,
+                   COALESCE((SELECT max(e.sequence) FROM payouts_event e
+                              WHERE e.object_type = v.object_type
+                                AND e.object_id = v.object_id), 0)
+                   + row_number() OVER (PARTITION BY v.object_type, v.object_id ORDER BY v.ord),
+                   v.data::jsonb, %s
+              FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::text[])
+                   WITH ORDINALITY AS v(platform_id, type, object_type, object_id, data, ord)
+             ORDER BY v.ord
+            RETURNING id, object_type, object_id, sequence
+            """,
+            [
+                timezone.now(),
+                [e.platform_id for e in events],
+                [e.type for e in events],
+                [e.object_type for e in events],
+                [e.object_id for e in events],
+                [_json(e.data) for e in events],
+            ],
+        )
+        rows = cursor.fetchall()
+    # Matched back by (object, sequence) rather than trusting RETURNING's order: an object's
+    # events got their sequences in the order given.
+    by_object: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for event_id, object_type, object_id, sequence in rows:
+        by_object[(object_type, object_id)].append((sequence, event_id))
+    for numbered in by_object.values():
+        numbered.sort(reverse=True)
+    return [by_object[(e.object_type, e.object_id)].pop()[1] for e in events]
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder)
+
+
+def _endpoints(platform_ids: Iterable[int]) -> dict[int, list[tuple[int, frozenset[str]]]]:
+    """Per platform, its enabled and not deleted endpoints: (id, subscribed types; empty: all)."""
+    found: dict[int, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+    rows = (
+        WebhookEndpoint.objects.filter(
+            platform_id__in=list(platform_ids),
+            status=EndpointStatus.ENABLED,
+            deleted_at__isnull=True,
+        )
+        .order_by("id")
+        .values_list("id", "platform_id", "event_types")
+    )
+    for endpoint_id, platform_id, types in rows:
+        found[platform_id].append((endpoint_id, frozenset(types)))
+    return found
+
+
+def payout_events_emit(*, items: Sequence[tuple[Payout, str]]) -> Emitted:
+    """Emit ``(payout, type)`` events, each payout rendered as the API shows it now. Each payout
+    must be locked by the caller (or be new in its transaction)."""
+    from payouts.api.serializers.payouts import payout_data
+
+    if not items:
+        return Emitted([], [])
+    payouts = [payout for payout, _ in items]
+    # Two queries for the whole chunk rather than two per payout (the method, and the
+    # transitions that give the ledger entries), never a caller's prefetch from before the change.
+    _forget_transitions(payouts)
+    prefetch_related_objects(payouts, "method", "transitions")
+    try:
+        new = [
+            NewEvent(
+                platform_id=payout.platform_id,
+                type=type_,
+                object_type="payout",
+                object_id=payout.id,
+                data=payout_data(payout),
+            )
+            for payout, type_ in items
+        ]
+    finally:
+        # The caller may move these payouts on in this transaction: no stale transitions.
+        _forget_transitions(payouts)
+    return events_emit(new)
+
+
+def _forget_transitions(payouts: Sequence[Payout]) -> None:
+    for payout in payouts:
+        getattr(payout, "_prefetched_objects_cache", {}).pop("transitions", None)
+
+
+def payout_status_events_emit(*, payouts: Sequence[Payout]) -> Emitted:
+    """The status events of payouts that just moved: those now in a published status
+    (``PAYOUT_STATUS_EVENTS``); the rest are skipped."""
+    return payout_events_emit(
+        items=[
+            (p, PAYOUT_STATUS_EVENTS[p.status]) for p in payouts if p.status in PAYOUT_STATUS_EVENTS
+        ]
+    )
+
+
+def payee_updated_emit(*, payee: Payee) -> Emitted:
+    """``payee.updated`` for a payee whose row the caller has locked."""
+    from payouts.api.serializers.payees import payee_data
+
+    return events_emit(
+        [
+            NewEvent(
+                platform_id=payee.platform_id,
+                type="payee.updated",
+                object_type="payee",
+                object_id=payee.id,
+                data=payee_data(payee),
+            )
+        ]
+    )
+
+
+def batch_completed_emit(*, batch: PayoutBatch) -> Emitted:
+    """``batch.completed`` for a batch whose row the caller has locked."""
+    from payouts.api.serializers.batches import batch_data
+
+    return events_emit(
+        [
+            NewEvent(
+                platform_id=batch.platform_id,
+                type="batch.completed",
+                object_type="payout_batch",
+                object_id=batch.id,
+                data=batch_data(batch),
+            )
+        ]
+    )

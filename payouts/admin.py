@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
+from payouts import admin_webhooks  # noqa: F401 - registers the webhook admins
 from payouts.models import (
     ApiKey,
     Earning,

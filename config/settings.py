@@ -138,7 +138,6 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
         "BatchItemStatusEnum": "payouts.models.batches.ItemStatus",
         "FundingStatusEnum": "payouts.models.money.FundingStatus",
     },
-    "SECURITY": [{"ApiKey": []}],
 }
 # A batch's CSV may come as a raw text/csv body of up to 5 MB (payouts.api.batches).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024

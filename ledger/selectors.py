@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from ledger import errors
 from ledger.models import Account, Book, Entry, Posting
@@ -136,7 +135,9 @@ def _posting_info(posting: Posting) -> PostingInfo:
     )
 
 
-def _entry_info(entry: Entry) -> EntryInfo:
+def _entry_info(entry: Entry, postings: list[Posting] | None = None) -> EntryInfo:
+    """``postings``: the entry's, already loaded (by id); else they are read here."""
+    found = entry.postings.order_by("id") if postings is None else postings
     return EntryInfo(
         id=entry.pk,
         book_id=entry.book_id,
@@ -148,7 +149,7 @@ def _entry_info(entry: Entry) -> EntryInfo:
         reverses_id=entry.reverses_id,
         metadata=entry.metadata,
         refs=entry.refs,
-        postings=tuple(_posting_info(p) for p in entry.postings.order_by("id")),
+        postings=tuple(_posting_info(p) for p in found),
     )
 
 
@@ -232,10 +233,14 @@ class CodeBalance:
     balance: Decimal
 
 
-def balances_by_code(*, book_id: int, codes: list[str]) -> list[CodeBalance]:
-    """The balances of a book's accounts with these codes, in every currency each is open in,
-    ordered by code then currency (one query; a sharded account adds its shards'). Codes never
-    opened are simply absent."""
+def balances_by_code(
+    *, book_id: int, codes: Sequence[str], code_prefixes: Sequence[str] = ()
+) -> list[CodeBalance]:
+    """The balances of a book's accounts whose code is one of ``codes`` or starts with one of
+    ``code_prefixes``, in every currency each is open in, ordered by code then currency (one
+    query; a sharded account adds its shards'). Codes never opened are simply absent."""
+    # LIKE patterns: the prefix taken literally (its own % and _ escaped), then anything.
+    patterns = [_like_literal(prefix) + "%" for prefix in code_prefixes]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -244,13 +249,19 @@ def balances_by_code(*, book_id: int, codes: list[str]) -> list[CodeBalance]:
                        coalesce((SELECT sum(s.balance_minor) FROM ledger_account s
                                   WHERE s.parent_id = a.id), 0) ELSE 0 END
               FROM ledger_account a
-             WHERE a.book_id = %s AND a.code = ANY(%s) AND a.parent_id IS NULL
+             WHERE a.book_id = %s AND a.parent_id IS NULL
+               AND (a.code = ANY(%s) OR a.code LIKE ANY(%s))
              ORDER BY a.code, a.currency
             """,
-            [book_id, codes],
+            [book_id, list(codes), patterns],
         )
         rows = cursor.fetchall()
     return [CodeBalance(code, ccy, from_minor(int(minor), ccy)) for code, ccy, minor in rows]
+
+
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern, matched literally (backslash, % and _ escaped)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -668,18 +679,6 @@ def account_page(
     return _account_infos(_window(query, id_below=id_below, id_above=id_above, limit=limit))
 
 
-def accounts_by_codes(
-    *, book_id: int, codes: Sequence[str], code_prefixes: Sequence[str] = ()
-) -> list[AccountInfo]:
-    """A book's accounts whose code is one of ``codes`` or starts with one of
-    ``code_prefixes``, in every currency (shards folded), ordered by currency then code."""
-    condition = Q(code__in=list(codes))
-    for prefix in code_prefixes:
-        condition |= Q(code__startswith=prefix)
-    query = Account.objects.filter(condition, book_id=book_id, parent__isnull=True)
-    return _account_infos(list(query.order_by("currency", "code")))
-
-
 def entry_page(
     *,
     book_id: int,
@@ -703,28 +702,7 @@ def entry_page(
     postings: dict[int, list[Posting]] = {}
     for posting in Posting.objects.filter(entry_id__in=[e.pk for e in entries]).order_by("id"):
         postings.setdefault(posting.entry_id, []).append(posting)
-    return [
-        replace(
-            _entry_info_bare(entry), postings=tuple(map(_posting_info, postings.get(entry.pk, [])))
-        )
-        for entry in entries
-    ]
-
-
-def _entry_info_bare(entry: Entry) -> EntryInfo:
-    return EntryInfo(
-        id=entry.pk,
-        book_id=entry.book_id,
-        kind=entry.kind,
-        memo=entry.memo,
-        effective_date=entry.effective_date,
-        recorded_at=entry.recorded_at,
-        idempotency_key=entry.idempotency_key,
-        reverses_id=entry.reverses_id,
-        metadata=entry.metadata,
-        refs=entry.refs,
-        postings=(),
-    )
+    return [_entry_info(entry, postings.get(entry.pk, [])) for entry in entries]
 
 
 @dataclass(frozen=True)

@@ -215,15 +215,9 @@ class BatchesView(PlatformView):
         responses={200: BatchPage},
     )
     def get(self, request: Request) -> Response:
-        filters = self.query(BatchFilters)
-        batches = PayoutBatch.objects.filter(platform_id=self.platform.id)
-        for name, lookup in (
-            ("status", "status"),
-            ("created_gte", "created__gte"),
-            ("created_lte", "created__lte"),
-        ):
-            if name in filters:
-                batches = batches.filter(**{lookup: filters[name]})
+        batches = self.filtered(
+            PayoutBatch.objects.filter(platform_id=self.platform.id), BatchFilters
+        )
         return self.page(batches, batch_data)
 
 

@@ -60,3 +60,31 @@ class CurrencyField(serializers.CharField):
 
 
 _ = OpenApiTypes  # re-exported for views that document plain types
+
+
+class Text(serializers.CharField):
+    """A JSON string, trimmed; a number is refused (DRF's CharField would turn 12 into "12").
+    NUL and surrogate characters are refused by the validators CharField always adds."""
+
+    default_error_messages = {"not_a_string": "must be a JSON string"}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return str(super().to_internal_value(data))
+
+
+class Choice(serializers.ChoiceField):
+    """One of fixed strings; the error lists them instead of quoting the input."""
+
+    default_error_messages = {
+        "not_a_string": "must be a JSON string",
+        "invalid_choice": "must be one of: {choices}",
+    }
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        if data not in self.choice_strings_to_values:
+            self.fail("invalid_choice", choices=", ".join(self.choice_strings_to_values))
+        return str(self.choice_strings_to_values[data])

@@ -122,13 +122,9 @@ class EarningsView(PlatformView):
         responses={200: EarningPage},
     )
     def get(self, request: Request) -> Response:
-        filters = self.query(EarningFilters)
-        earnings = Earning.objects.filter(platform_id=self.platform.id)
-        for name, lookup in (
-            ("payee", "payee_id"),
-            ("created_gte", "created__gte"),
-            ("created_lte", "created__lte"),
-        ):
-            if name in filters:
-                earnings = earnings.filter(**{lookup: filters[name]})
+        earnings = self.filtered(
+            Earning.objects.filter(platform_id=self.platform.id),
+            EarningFilters,
+            {"payee": "payee_id"},
+        )
         return self.page(earnings, earning_data)

@@ -84,13 +84,22 @@ def _run(
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+                # The wait is bounded for this statement only (set_config runs before the
+                # insert's conflict check; the next statement turns it off again).
                 cursor.execute(
                     "INSERT INTO payouts_idempotencykey (platform_id, key, method, path,"
                     " request_hash, response_status, response_body, response_headers, created)"
-                    " VALUES (%s, %s, %s, %s, %s, 0, '', '{}', now())"
+                    " SELECT %s, %s, %s, %s, %s, 0, '', '{}', now()"
+                    " FROM (SELECT set_config('lock_timeout', %s, true)) AS bounded_wait"
                     " ON CONFLICT (platform_id, key) DO NOTHING RETURNING id",
-                    [caller.platform.id, key, request.method, request.path[:500], digest],
+                    [
+                        caller.platform.id,
+                        key,
+                        request.method,
+                        request.path[:500],
+                        digest,
+                        str(wait_ms),
+                    ],
                 )
                 row = cursor.fetchone()
                 cursor.execute("SET LOCAL lock_timeout = 0")

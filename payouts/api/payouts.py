@@ -71,7 +71,7 @@ class PayoutsView(PlatformView):
             scheduled_for=data.get("scheduled_for"),
             actor=self.caller.actor,
         )
-        payout = payout_of(self.platform.id, payout.id)
+        # Rendered from the instance the service returns (its method is already loaded).
         return Response(
             payout_data(payout), status=201, headers={"Location": f"/v1/payouts/{payout.id}"}
         )
@@ -84,17 +84,9 @@ class PayoutsView(PlatformView):
         responses={200: PayoutPage},
     )
     def get(self, request: Request) -> Response:
-        filters = self.query(PayoutFilters)
-        payouts = _payouts(self.platform.id)
-        for name, lookup in (
-            ("status", "status"),
-            ("payee", "payee_id"),
-            ("batch", "batch_id"),
-            ("created_gte", "created__gte"),
-            ("created_lte", "created__lte"),
-        ):
-            if name in filters:
-                payouts = payouts.filter(**{lookup: filters[name]})
+        payouts = self.filtered(
+            _payouts(self.platform.id), PayoutFilters, {"payee": "payee_id", "batch": "batch_id"}
+        )
         return self.page(payouts, payout_data)
 
 

@@ -39,7 +39,7 @@ TITLES = {
 # DRF's own failures, by exception class: (status, code).
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: "malformed_request",
-    exceptions.NotAuthenticated: "authentication_required",
+    exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "invalid_api_key",
     exceptions.PermissionDenied: "insufficient_scope",
     exceptions.NotFound: "not_found",

@@ -157,16 +157,7 @@ class EventsView(PlatformView):
         responses={200: EventPage},
     )
     def get(self, request: Request) -> Response:
-        filters = self.query(EventFilters)
-        events = Event.objects.filter(platform_id=self.platform.id)
-        for name, lookup in (
-            ("type", "type"),
-            ("object_id", "object_id"),
-            ("created_gte", "created__gte"),
-            ("created_lte", "created__lte"),
-        ):
-            if name in filters:
-                events = events.filter(**{lookup: filters[name]})
+        events = self.filtered(Event.objects.filter(platform_id=self.platform.id), EventFilters)
         return self.page(events, event_data)
 
 

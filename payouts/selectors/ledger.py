@@ -151,7 +151,7 @@ class PlatformBalance:
 def platform_balances(*, platform: Platform) -> list[PlatformBalance]:
     """One row per currency the platform uses or has accounts in, by currency (zero where an
     account was never opened)."""
-    accounts = ledger_selectors.accounts_by_codes(
+    accounts = ledger_selectors.balances_by_code(
         book_id=platform.book_id, codes=BALANCE_CODES, code_prefixes=[IN_TRANSIT_PREFIX]
     )
     totals = {

@@ -246,31 +246,29 @@ def payee_updated_emit(*, payee: Payee) -> Emitted:
     """``payee.updated`` for a payee whose row the caller has locked."""
     from payouts.api.serializers.payees import payee_data
 
-    return events_emit(
-        [
-            NewEvent(
-                platform_id=payee.platform_id,
-                type="payee.updated",
-                object_type="payee",
-                object_id=payee.id,
-                data=payee_data(payee),
-            )
-        ]
-    )
+    return _emit_one(payee.platform_id, "payee.updated", "payee", payee.id, payee_data(payee))
 
 
 def batch_completed_emit(*, batch: PayoutBatch) -> Emitted:
     """``batch.completed`` for a batch whose row the caller has locked."""
     from payouts.api.serializers.batches import batch_data
 
+    return _emit_one(
+        batch.platform_id, "batch.completed", "payout_batch", batch.id, batch_data(batch)
+    )
+
+
+def _emit_one(
+    platform_id: int, type_: str, object_type: str, object_id: int, data: dict[str, Any]
+) -> Emitted:
     return events_emit(
         [
             NewEvent(
-                platform_id=batch.platform_id,
-                type="batch.completed",
-                object_type="payout_batch",
-                object_id=batch.id,
-                data=batch_data(batch),
+                platform_id=platform_id,
+                type=type_,
+                object_type=object_type,
+                object_id=object_id,
+                data=data,
             )
         ]
     )

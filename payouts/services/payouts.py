@@ -126,8 +126,8 @@ def payout_from_quote(
     """An unsaved payout carrying a quote's amounts, rail and arrival."""
     return Payout(
         platform_id=platform_id,
-        payee_id=quote.payee.id,
-        method_id=quote.method.id,
+        payee=quote.payee,  # the quote loaded both: rendering the payout needs no query
+        method=quote.method,
         batch_id=batch_id,
         amount_minor=quote.amount_minor,
         fee_minor=quote.fee_minor,

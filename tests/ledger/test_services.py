@@ -794,3 +794,21 @@ def test_accounts_open_opens_many_once(book) -> None:
     assert selectors.account_ids(book_id=book.id, currency="USD", codes=["a:1", "nope"]) == {
         "a:1": first["a:1"]
     }
+
+
+def test_balances_by_code_takes_codes_and_literal_prefixes(
+    book: BookInfo, open_account: Callable[..., Any]
+) -> None:
+    cash = open_account("cash", "asset")
+    fees = open_account("fees", "revenue")
+    transit = open_account("in_transit:ach", "asset")
+    lookalike = open_account("inXtransit:ach", "asset")  # "_" in a prefix is not a wildcard
+    _post(book, [Line(transit.id, "debit", "7.00"), Line(fees.id, "credit", "7.00")], key="a")
+    _post(book, [Line(lookalike.id, "debit", "1.00"), Line(cash.id, "credit", "1.00")], key="b")
+    found = selectors.balances_by_code(
+        book_id=book.id, codes=["fees", "missing"], code_prefixes=["in_transit:"]
+    )
+    assert [(b.code, b.currency, str(b.balance)) for b in found] == [
+        ("fees", "USD", "7.00"),
+        ("in_transit:ach", "USD", "7.00"),
+    ]

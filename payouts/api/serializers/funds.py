@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import AmountField, CurrencyField, id_field
+from payouts.api.fields import AmountField, CurrencyField, Text, id_field
 from payouts.api.serializers.common import AmountOut, money, page_of, when
 from payouts.models import Earning, Funding, FundingStatus
 
@@ -14,7 +14,7 @@ from payouts.models import Earning, Funding, FundingStatus
 class FundingCreate(serializers.Serializer):
     amount = AmountField()
     currency = CurrencyField()
-    reference = serializers.CharField(max_length=200)
+    reference = Text(max_length=200)
 
 
 class FundingOut(serializers.Serializer):
@@ -50,7 +50,7 @@ class EarningCreate(serializers.Serializer):
     payee = id_field()
     amount = AmountField()
     currency = CurrencyField()
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = Text(max_length=500, required=False, allow_blank=True)
 
 
 class EarningFilters(serializers.Serializer):

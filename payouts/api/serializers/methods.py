@@ -8,11 +8,10 @@ from typing import Any
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from payouts.api.fields import CurrencyField
+from payouts.api.fields import CurrencyField, Text
 from payouts.api.serializers.common import page_of, when
 from payouts.api.serializers.payees import (
     StrictSerializer,
-    Text,
     choice,
     has_bad_characters,
     safe_name,

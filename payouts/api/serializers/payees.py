@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payouts.api.fields import CurrencyField
+from payouts.api.fields import Choice, CurrencyField, Text
 from payouts.api.serializers.common import AmountOut, money, page_of, when
 from payouts.models import Payee, PayeeStatus, PayeeType
 
@@ -33,34 +33,6 @@ def safe_name(name: str) -> str:
     if name.isprintable() and not has_bad_characters(name):
         return name
     return name.encode("unicode_escape").decode("ascii")
-
-
-class Text(serializers.CharField):
-    """A JSON string, trimmed; a number is refused (DRF's CharField would turn 12 into "12").
-    NUL and surrogate characters are refused by the validators CharField always adds."""
-
-    default_error_messages = {"not_a_string": "must be a JSON string"}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return str(super().to_internal_value(data))
-
-
-class Choice(serializers.ChoiceField):
-    """One of fixed strings; the error lists them instead of quoting the input."""
-
-    default_error_messages = {
-        "not_a_string": "must be a JSON string",
-        "invalid_choice": "must be one of: {choices}",
-    }
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        if data not in self.choice_strings_to_values:
-            self.fail("invalid_choice", choices=", ".join(self.choice_strings_to_values))
-        return str(self.choice_strings_to_values[data])
 
 
 _CHOICE_CLASSES: dict[str, type[Choice]] = {}

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import AmountField, CurrencyField, id_field
+from payouts.api.fields import AmountField, CurrencyField, Text, id_field
 from payouts.api.serializers.common import AmountOut, money, page_of, when
 from payouts.lifecycle import PayoutStatus
 from payouts.models import Payout, PayoutTransition, Speed
@@ -18,7 +18,7 @@ class PayoutCreate(serializers.Serializer):
     amount = AmountField()
     currency = CurrencyField()
     speed = serializers.ChoiceField(choices=Speed.choices, default=Speed.STANDARD)
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = Text(max_length=500, required=False, allow_blank=True)
     scheduled_for = serializers.DateTimeField(required=False)
 
 
@@ -31,7 +31,7 @@ class PayoutFilters(serializers.Serializer):
 
 
 class PayoutCancel(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = Text(max_length=500, required=False, allow_blank=True)
 
 
 class MethodSummary(serializers.Serializer):

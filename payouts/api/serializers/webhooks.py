@@ -6,15 +6,15 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import id_field
+from payouts.api.fields import Text, id_field
 from payouts.api.serializers.common import page_of, when
 from payouts.models import EndpointStatus, Event, WebhookDelivery
 from payouts.services.events import EVENT_TYPES
 
 
 class EndpointCreate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000, help_text="http(s) URL that receives events")
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    url = Text(max_length=2000, help_text="http(s) URL that receives events")
+    description = Text(max_length=500, required=False, allow_blank=True)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)),
         required=False,
@@ -24,8 +24,8 @@ class EndpointCreate(serializers.Serializer):
 
 
 class EndpointUpdate(serializers.Serializer):
-    url = serializers.CharField(max_length=2000, required=False)
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    url = Text(max_length=2000, required=False)
+    description = Text(max_length=500, required=False, allow_blank=True)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)),
         required=False,

@@ -149,7 +149,11 @@ def method_add(
     if not isinstance(currency, str):
         raise InvalidInput("currency is an ISO 4217 code", field="currency")
     valid = method_validate(
-        type=type, currency=currency, fields=fields, payee_country=payee.country
+        type=type,
+        currency=currency,
+        fields=fields,
+        payee_country=payee.country,
+        payee_name=payee.legal_name,
     )
     with transaction.atomic():
         # Locked for the event's sequence number.

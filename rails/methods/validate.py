@@ -60,7 +60,12 @@ def _currency(value: object, kind: MethodType) -> str:
 
 
 def method_validate(
-    *, type: str, currency: str, fields: Mapping[str, object], payee_country: str = ""
+    *,
+    type: str,
+    currency: str,
+    fields: Mapping[str, object],
+    payee_country: str = "",
+    payee_name: str = "",
 ) -> ValidatedMethod:
     """Check a submitted payout method for real and return it in canonical form.
 
@@ -68,7 +73,8 @@ def method_validate(
     without asking a bank: checksums hold (ABA, IBAN and national, CLABE, CPF/CNPJ), formats are
     exact, the currency is one the type (and, for an IBAN, its country) is paid in, a card is a
     provider token that has not expired, and no field was ignored. ``payee_country`` is the
-    country used for PayPal and debit cards when the fields carry none.
+    country used for PayPal and debit cards when the fields carry none; ``payee_name`` the
+    account holder's name when a type takes one and the fields carry none.
 
     Checks run in this order: the type, the currency, unknown field names, then the type's fields.
     Raises an :class:`InvalidMethod` subclass whose ``field`` names the culprit; no error carries
@@ -80,4 +86,6 @@ def method_validate(
         raise InvalidMethod(field="fields", reason="must be an object")
     spec = _SPECS[kind]
     reject_unknown(fields, spec.fields)
+    if payee_name and "account_holder_name" in spec.fields and "account_holder_name" not in fields:
+        fields = {**fields, "account_holder_name": payee_name}
     return spec.validate(fields, code, payee_country)

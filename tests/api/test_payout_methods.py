@@ -255,8 +255,8 @@ def test_malformed_bodies_are_400_and_store_nothing(
           "bic": "NOTABIC", "account_holder_name": "Ada"}, "bic", "invalid_bic"),
         ({"type": "iban", "currency": "GBP", "iban": "DE89370400440532013000",
           "account_holder_name": "Ada"}, "currency", "unsupported_currency"),
-        ({"type": "iban", "currency": "EUR", "iban": "DE89370400440532013000"},
-         "account_holder_name", "missing_field"),
+        ({"type": "iban", "currency": "EUR", "iban": "DE89370400440532013000",
+          "account_holder_name": ""}, "account_holder_name", "missing_field"),
         ({"type": "upi", "currency": "USD", "vpa": "ravi@okaxis"}, "currency",
          "unsupported_currency"),
     ],
@@ -449,3 +449,12 @@ def test_another_platforms_ids_are_404_and_change_nothing(
     assert state() == before
     assert other_api.get(methods_path(theirs["id"])).json()["results"] == []
     assert api.get(methods_path(payee.id)).json()["results"] == [rendered(method)]
+
+
+def test_the_holder_name_defaults_to_the_payees_name(api: Api, payee: Payee) -> None:
+    """DESIGN.md's IBAN example carries no holder name: the payee's own name is used."""
+    body = {"type": "iban", "currency": "EUR", "iban": "DE89370400440532013000",
+            "bic": "COBADEFFXXX"}  # fmt: skip
+    response = api.post(methods_path(payee.id), body)
+    assert response.status_code == 201, response.content
+    assert response.json()["account_holder_name"] == payee.legal_name

@@ -224,13 +224,15 @@ PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
 # Webhooks (docs/webhooks.md). Each POST may take WEBHOOK_TIMEOUT_S. A failed delivery is retried
 # after WEBHOOK_RETRY_BASE_S, doubling each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter),
 # until WEBHOOK_RETRY_WINDOW_S after it was created; then it is marked failed. An endpoint whose
-# attempts fail WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) is
-# disabled. A worker POSTs up to WEBHOOK_CONCURRENCY deliveries at a time.
+# attempts fail WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) with
+# no success for WEBHOOK_DISABLE_AFTER_S is disabled. A worker POSTs up to WEBHOOK_CONCURRENCY
+# deliveries at a time.
 WEBHOOK_TIMEOUT_S = float(os.environ.get("WEBHOOK_TIMEOUT_S", "10"))
 WEBHOOK_RETRY_BASE_S = float(os.environ.get("WEBHOOK_RETRY_BASE_S", "30"))
 WEBHOOK_RETRY_MAX_DELAY_S = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_S", str(4 * 3600)))
 WEBHOOK_RETRY_WINDOW_S = float(os.environ.get("WEBHOOK_RETRY_WINDOW_S", str(3 * 86400)))
-WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "1000"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
+WEBHOOK_DISABLE_AFTER_S = float(os.environ.get("WEBHOOK_DISABLE_AFTER_S", str(3 * 86400)))
 WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "8"))
 
 LOGGING = {

@@ -28,6 +28,7 @@ class WebhookEndpoint(models.Model):
     previous_secret_encrypted = models.TextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)  # the first of those failures
     disabled_reason = models.CharField(max_length=500, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -9,9 +9,10 @@ delivery on:
 - a 2xx answer: ``succeeded``, and the endpoint's ``consecutive_failures`` goes back to 0;
 - anything else (another status, a timeout, a refused connection): retried after an exponential
   backoff with jitter (``retry_delay_s``) until ``WEBHOOK_RETRY_WINDOW_S`` after the delivery was
-  created, then ``failed``. The endpoint's ``consecutive_failures`` grows by one, and at
-  ``WEBHOOK_DISABLE_AFTER_FAILURES`` the endpoint is disabled (its pending deliveries pause) and
-  a ``webhook_endpoint.disabled`` event is emitted.
+  created, then ``failed``. The endpoint's ``consecutive_failures`` grows by one (and
+  ``failing_since`` is set at the first); at ``WEBHOOK_DISABLE_AFTER_FAILURES`` failures with no
+  success for ``WEBHOOK_DISABLE_AFTER_S``, the endpoint is disabled (its pending deliveries
+  pause) and a ``webhook_endpoint.disabled`` event is emitted.
 
 Delivery is at least once: a lease that lapses mid-POST, or a receiver that answers after our
 timeout, means the same event may arrive twice. Receivers deduplicate by the event id.
@@ -254,7 +255,8 @@ def attempt_record(*, delivery_id: int, outcome: Outcome) -> Recorded:
             delivery.delivered_at = now
             if endpoint.consecutive_failures:
                 endpoint.consecutive_failures = 0
-                endpoint.save(update_fields=["consecutive_failures", "updated"])
+                endpoint.failing_since = None
+                endpoint.save(update_fields=["consecutive_failures", "failing_since", "updated"])
         else:
             _failed(delivery, endpoint.status == EndpointStatus.ENABLED, now)
         delivery.save()
@@ -283,21 +285,27 @@ def _failed(delivery: WebhookDelivery, is_enabled: bool, now: dt.datetime) -> No
 
 
 def _count_failure(endpoint: WebhookEndpoint, outcome: Outcome) -> bool:
-    """Count a failed attempt against a locked endpoint; disable it at the threshold (and
-    emit ``webhook_endpoint.disabled``). Returns whether it was disabled now."""
+    """Count a failed attempt against a locked endpoint. It is disabled (and
+    ``webhook_endpoint.disabled`` emitted) once it has failed at least
+    ``WEBHOOK_DISABLE_AFTER_FAILURES`` times in a row, with no success for at least
+    ``WEBHOOK_DISABLE_AFTER_S``: a busy endpoint's short outage never disables it, and neither
+    does a quiet endpoint's single bad hour. Returns whether it was disabled now."""
+    now = timezone.now()
     endpoint.consecutive_failures += 1
-    threshold = int(settings.WEBHOOK_DISABLE_AFTER_FAILURES)
+    endpoint.failing_since = endpoint.failing_since or now
+    failing_for = now - endpoint.failing_since
     if not (
         endpoint.status == EndpointStatus.ENABLED
         and endpoint.deleted_at is None
-        and endpoint.consecutive_failures >= threshold
+        and endpoint.consecutive_failures >= int(settings.WEBHOOK_DISABLE_AFTER_FAILURES)
+        and failing_for.total_seconds() >= float(settings.WEBHOOK_DISABLE_AFTER_S)
     ):
-        endpoint.save(update_fields=["consecutive_failures", "updated"])
+        endpoint.save(update_fields=["consecutive_failures", "failing_since", "updated"])
         return False
     endpoint_disable(
         endpoint,
-        reason=f"{endpoint.consecutive_failures} consecutive failed attempts; the last: "
-        f"{outcome.error}",
+        reason=f"{endpoint.consecutive_failures} consecutive failed attempts over "
+        f"{_duration(failing_for)}; the last: {outcome.error}",
     )
     endpoint.save()
     events_emit(
@@ -313,6 +321,11 @@ def _count_failure(endpoint: WebhookEndpoint, outcome: Outcome) -> bool:
     )
     logger.warning("webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason)
     return True
+
+
+def _duration(span: dt.timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
 def delivery_attempt(*, delivery_id: int) -> Recorded | None:

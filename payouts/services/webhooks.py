@@ -231,6 +231,7 @@ def endpoint_update(
         if status == EndpointStatus.ENABLED and endpoint.status != EndpointStatus.ENABLED:
             endpoint.status = EndpointStatus.ENABLED
             endpoint.consecutive_failures = 0
+            endpoint.failing_since = None
             endpoint.disabled_reason = ""
             endpoint.disabled_at = None
             resumed = deliveries_resume(endpoint_id=endpoint.id)

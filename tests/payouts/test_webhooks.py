@@ -177,7 +177,8 @@ def test_failures_back_off_then_a_2xx_succeeds(platform, make_payee, receiver, s
         "receiver is failing",
         "ok",
     ]
-    assert WebhookEndpoint.objects.get(pk=endpoint.pk).consecutive_failures == 0
+    reset = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    assert (reset.consecutive_failures, reset.failing_since) == (0, None)
 
 
 def test_a_closed_port_and_a_timeout_are_logged(platform, make_payee, receiver, settings) -> None:
@@ -230,6 +231,7 @@ def test_an_endpoint_failing_n_times_is_disabled_with_an_event(
     platform, make_payee, receiver, second_receiver, settings
 ) -> None:
     settings.WEBHOOK_DISABLE_AFTER_FAILURES = 3
+    settings.WEBHOOK_DISABLE_AFTER_S = 0
     settings.WEBHOOK_RETRY_BASE_S = 60
     bad, _ = _endpoint(platform, receiver)
     good, _ = _endpoint(platform, second_receiver)
@@ -239,7 +241,9 @@ def test_an_endpoint_failing_n_times_is_disabled_with_an_event(
     assert deliveries_sweep() == {"pending": 3, "succeeded": 3}
     bad.refresh_from_db()
     assert (bad.status, bad.consecutive_failures) == ("disabled", 3)
-    assert bad.disabled_reason == "3 consecutive failed attempts; the last: HTTP 500"
+    assert bad.disabled_reason == (
+        "3 consecutive failed attempts over 0.0 hours; the last: HTTP 500"
+    )
     assert bad.disabled_at is not None
     disabled = Event.objects.get(type="webhook_endpoint.disabled")
     assert (disabled.object_type, disabled.object_id, disabled.sequence) == (
@@ -382,3 +386,35 @@ def test_a_deleted_endpoint_gets_nothing_more(platform, make_payee, receiver) ->
         with pytest.raises(WebhookEndpointNotFound) as caught:
             call()
         assert caught.value.code == "webhook_endpoint_not_found"
+
+
+def test_a_short_outage_never_disables_an_endpoint(
+    platform, make_payee, receiver, settings
+) -> None:
+    """Failures past the count alone are not enough: the endpoint must also have had no success
+    for WEBHOOK_DISABLE_AFTER_S. A success in between starts the count and the clock again."""
+    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 2
+    settings.WEBHOOK_DISABLE_AFTER_S = 3600
+    settings.WEBHOOK_RETRY_BASE_S = 60
+    endpoint, _ = _endpoint(platform, receiver)
+    receiver.mode = FAIL
+    payee = make_payee()
+    for i in range(3):
+        _update(platform, payee, f"S{i}")
+    assert deliveries_sweep() == {"pending": 3}
+    endpoint.refresh_from_db()
+    assert (endpoint.status, endpoint.consecutive_failures) == ("enabled", 3)
+    first_failure = endpoint.failing_since
+    assert first_failure is not None
+    # An hour and more without a success: the next failure disables it.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failing_since=first_failure - dt.timedelta(seconds=3600)
+    )
+    _update(platform, payee, "S3")
+    assert deliveries_sweep() == {"pending": 1}
+    endpoint.refresh_from_db()
+    assert (endpoint.status, endpoint.consecutive_failures) == ("disabled", 4)
+    assert endpoint.disabled_reason.startswith("4 consecutive failed attempts over 1.0 hours")
+    assert (
+        Event.objects.filter(type="webhook_endpoint.disabled", object_id=endpoint.id).count() == 1
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from core import rows
 from ledger import errors as ledger_errors
 from ledger.money import currency_exponent, to_minor
 from payouts.errors import UnsupportedCurrency
@@ -65,9 +66,11 @@ def fee_minor(
     *, platform: Platform, rail: str, speed: str, currency: str, amount_minor: int
 ) -> int:
     """The fee the platform's schedule sets for this payout; no rule means no fee."""
-    rule = FeeRule.objects.filter(
-        platform=platform, rail=rail, speed=speed, currency=currency
-    ).first()
+    rule = rows.first(
+        FeeRule,
+        "platform_id = %s AND rail = %s AND speed = %s AND currency = %s",
+        [platform.id, rail, speed, currency],
+    )
     if rule is None:
         return 0
     fee = rule.fixed_minor + percent_of(amount_minor, rule.percent)

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import rows
 from core.crypto import encrypt_json, fingerprint
 from core.errors import InvalidInput, require_id
 from payouts.errors import DuplicatePayee, MethodNotFound, PayeeNotFound
@@ -102,7 +103,7 @@ def payee_get(*, platform: Platform, payee_id: object) -> Payee:
     one."""
     if not isinstance(payee_id, int) or isinstance(payee_id, bool) or payee_id <= 0:
         raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
-    payee = Payee.objects.filter(platform=platform, pk=payee_id).first()
+    payee = rows.first(Payee, "platform_id = %s AND id = %s", [platform.id, payee_id])
     if payee is None:
         raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
     return payee

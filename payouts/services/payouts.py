@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core import rows
 from core.errors import InvalidInput
 from ledger.money import to_minor
 from payouts import postings
@@ -148,7 +149,7 @@ def payout_from_quote(
 def _method(payee: Payee, method_id: object) -> PayoutMethod:
     if not isinstance(method_id, int) or isinstance(method_id, bool) or method_id <= 0:
         raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    method = PayoutMethod.objects.filter(payee=payee, pk=method_id).first()
+    method = rows.first(PayoutMethod, "payee_id = %s AND id = %s", [payee.id, method_id])
     if method is None:
         raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
     if method.status != MethodStatus.ACTIVE:

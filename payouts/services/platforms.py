@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import rows
 from core.errors import InvalidInput
 from ledger import services as ledger
 from ledger.money import currency_exponent, to_minor
@@ -21,8 +20,6 @@ from payouts.errors import InvalidApiKey, PlatformNotFound
 from payouts.models import ApiKey, FeeBearer, FeeRule, Platform, ScheduleFrequency
 from payouts.services.accounts import platform_accounts_open
 from rails.routing import route_default_install
-
-ModelT = TypeVar("ModelT", bound=models.Model)
 
 KEY_PREFIX = "sk_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 12  # sk_ and 12 hex digits
@@ -180,33 +177,22 @@ def api_key_revoke(*, prefix: str) -> ApiKey:
     return key
 
 
-def _loaded(model: type[ModelT], values: Sequence[object]) -> ModelT:
-    """A model instance from its concrete columns' raw values, converted as the ORM would."""
-    fields = model._meta.concrete_fields
-    converted = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
-
-
 def _key_with_platform(prefix: str) -> ApiKey | None:
     """The key with this prefix and its platform, in one hand-written query: this runs on every
     API request, and building the ORM's join costs more than the query itself."""
-    key_columns = [f.column for f in ApiKey._meta.concrete_fields]
-    platform_columns = [f.column for f in Platform._meta.concrete_fields]
-    columns = [f"k.{c}" for c in key_columns] + [f"p.{c}" for c in platform_columns]
+    key_columns = rows.columns(ApiKey, "k")
+    selected = ", ".join(key_columns + rows.columns(Platform, "p"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM payouts_apikey k"
+            f"SELECT {selected} FROM payouts_apikey k"
             " JOIN payouts_platform p ON p.id = k.platform_id WHERE k.prefix = %s",
             [prefix],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    key = _loaded(ApiKey, row[: len(key_columns)])
-    key.platform = _loaded(Platform, row[len(key_columns) :])
+    key = rows.loaded(ApiKey, row[: len(key_columns)])
+    key.platform = rows.loaded(Platform, row[len(key_columns) :])
     return key
 
 

@@ -40,7 +40,7 @@ def resolve(**kw: object) -> str:
         "amount_minor": 500,
         **kw,
     }
-    return route_resolve(**args).rail  # type: ignore[arg-type]
+    return route_resolve(**args).rail
 
 
 def test_the_most_specific_route_that_carries_the_payout_wins() -> None:

@@ -326,15 +326,30 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) 
     currency = account.currency
     balance = sign * opening_debit_net
     opening = balance
-    debits = credits = 0
+    lines, balance = _statement_lines(rows, sign=sign, balance=balance, currency=currency)
+    debits = sum(amount for *_, direction, amount in rows if direction == "D")
+    credits = sum(amount for *_, direction, amount in rows if direction != "D")
+    return Statement(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        opening_balance=from_minor(opening, currency),
+        closing_balance=from_minor(balance, currency),
+        total_debits=from_minor(debits, currency),
+        total_credits=from_minor(credits, currency),
+        lines=tuple(lines),
+    )
+
+
+def _statement_lines(
+    rows: Sequence[Sequence[Any]], *, sign: int, balance: int, currency: str
+) -> tuple[list[StatementLine], int]:
+    """Posting rows (id, entry id, effective date, recorded at, kind, memo, direction, amount)
+    as statement lines with the running balance from ``balance``; returns the lines and the
+    balance after the last."""
     lines = []
     for posting_id, entry_id, effective_date, recorded_at, kind, memo, direction, amount in rows:
-        if direction == "D":
-            debits += amount
-            balance += sign * amount
-        else:
-            credits += amount
-            balance -= sign * amount
+        balance += sign * amount if direction == "D" else -sign * amount
         lines.append(
             StatementLine(
                 posting_id=posting_id,
@@ -348,16 +363,7 @@ def account_statement(*, account_id: int, date_from: dt.date, date_to: dt.date) 
                 balance=from_minor(balance, currency),
             )
         )
-    return Statement(
-        account=account,
-        date_from=date_from,
-        date_to=date_to,
-        opening_balance=from_minor(opening, currency),
-        closing_balance=from_minor(balance, currency),
-        total_debits=from_minor(debits, currency),
-        total_credits=from_minor(credits, currency),
-        lines=tuple(lines),
-    )
+    return lines, balance
 
 
 # --- trial balance -----------------------------------------------------------------------------
@@ -821,24 +827,7 @@ def account_statement_page(
             [family, date_from, date_to, pos[0], *pos, limit + 1],
         )
         rows = cursor.fetchall()
-    lines = []
-    for posting_id, entry_id, effective_date, recorded_at, kind, memo, direction, amount in rows[
-        :limit
-    ]:
-        balance += sign * amount if direction == "D" else -sign * amount
-        lines.append(
-            StatementLine(
-                posting_id=posting_id,
-                entry_id=entry_id,
-                effective_date=effective_date,
-                recorded_at=recorded_at,
-                kind=kind,
-                memo=memo,
-                side=_SIDE[direction],
-                amount=from_minor(amount, currency),
-                balance=from_minor(balance, currency),
-            )
-        )
+    lines, balance = _statement_lines(rows[:limit], sign=sign, balance=balance, currency=currency)
     opening = sign * int(opening_net)
     return StatementPage(
         account=account,

@@ -23,6 +23,7 @@ from payouts.api.serializers.funds import (
 )
 from payouts.models import Earning, Funding
 from payouts.services.funds import earning_create, funding_create
+from payouts.services.lookup import one_of
 
 FUNDING_TAGS = ["Fundings"]
 EARNING_TAGS = ["Earnings"]
@@ -80,9 +81,8 @@ class FundingView(PlatformView):
         responses={200: FundingOut},
     )
     def get(self, request: Request, funding_id: int) -> Response:
-        funding = Funding.objects.filter(platform_id=self.platform.id, pk=funding_id).first()
-        if funding is None:
-            raise FundingNotFound(f"funding {funding_id} does not exist")
+        fundings = Funding.objects.filter(platform_id=self.platform.id)
+        funding = one_of(fundings, funding_id, error=FundingNotFound, what="funding")
         return Response(funding_data(funding))
 
 

@@ -23,6 +23,7 @@ from payouts.api.serializers.payouts import (
 )
 from payouts.errors import PayoutNotFound
 from payouts.models import Payout
+from payouts.services.lookup import one_of
 from payouts.services.payouts import payout_cancel, payout_create
 
 TAGS = ["Payouts"]
@@ -37,10 +38,7 @@ def _payouts(platform_id: int) -> Any:
 
 
 def payout_of(platform_id: int, payout_id: int) -> Payout:
-    payout = _payouts(platform_id).filter(pk=payout_id).first()
-    if payout is None:
-        raise PayoutNotFound(f"payout {payout_id} does not exist")
-    return payout
+    return one_of(_payouts(platform_id), payout_id, error=PayoutNotFound, what="payout")
 
 
 class PayoutsView(PlatformView):

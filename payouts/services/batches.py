@@ -26,6 +26,7 @@ from payouts.services.batch_execution import batch_items_execute, error_text
 from payouts.services.batch_input import MAX_DESCRIPTION, Row, csv_rows, items_rows
 from payouts.services.batch_quotes import BatchQuoter
 from payouts.services.bulk import rows_insert
+from payouts.services.lookup import one_of
 from payouts.services.payouts import Quote, requires_approval
 
 BULK = 2000
@@ -199,26 +200,14 @@ def _money(currency: str, total: list[int]) -> dict[str, object]:
 
 
 def _locked(platform: Platform, batch_id: object) -> PayoutBatch:
-    if not isinstance(batch_id, int) or isinstance(batch_id, bool) or batch_id <= 0:
-        raise BatchNotFound(f"batch {batch_id} does not exist", field="batch")
-    batch = (
-        PayoutBatch.objects.select_for_update(no_key=True)
-        .filter(platform=platform, pk=batch_id)
-        .first()
-    )
-    if batch is None:
-        raise BatchNotFound(f"batch {batch_id} does not exist", field="batch")
-    return batch
+    batches = PayoutBatch.objects.select_for_update(no_key=True).filter(platform=platform)
+    return one_of(batches, batch_id, error=BatchNotFound, what="batch", field="batch")
 
 
 def batch_get(*, platform: Platform, batch_id: object) -> PayoutBatch:
     """A batch of this platform; another platform's is ``BatchNotFound`` like a missing one."""
-    if not isinstance(batch_id, int) or isinstance(batch_id, bool) or batch_id <= 0:
-        raise BatchNotFound(f"batch {batch_id} does not exist", field="batch")
-    batch = PayoutBatch.objects.filter(platform=platform, pk=batch_id).first()
-    if batch is None:
-        raise BatchNotFound(f"batch {batch_id} does not exist", field="batch")
-    return batch
+    batches = PayoutBatch.objects.filter(platform=platform)
+    return one_of(batches, batch_id, error=BatchNotFound, what="batch", field="batch")
 
 
 def batch_approve(

@@ -36,6 +36,7 @@ from payouts.models import (
 )
 from payouts.services import events, outbox
 from payouts.services.amounts import amount_minor, fee_minor, net_minor, platform_currency
+from payouts.services.lookup import one_of
 from payouts.services.payees import payee_get
 from payouts.services.transitions import Change, transition_created, transitions_apply
 from rails.routing import route_resolve
@@ -243,15 +244,10 @@ def schedule(payout: Payout, actor: str, when: dt.datetime | None = None, reason
 
 
 def _locked(platform: Platform | None, payout_id: object) -> Payout:
-    if not isinstance(payout_id, int) or isinstance(payout_id, bool) or payout_id <= 0:
-        raise PayoutNotFound(f"payout {payout_id} does not exist", field="payout")
     query = Payout.objects.select_for_update(of=("self",)).select_related("platform")
     if platform is not None:
         query = query.filter(platform=platform)
-    payout = query.filter(pk=payout_id).first()
-    if payout is None:
-        raise PayoutNotFound(f"payout {payout_id} does not exist", field="payout")
-    return payout
+    return one_of(query, payout_id, error=PayoutNotFound, what="payout", field="payout")
 
 
 def payout_cancel(

@@ -48,6 +48,7 @@ from payouts.services.events import (
     deliver_enqueue,
     deliveries_insert,
 )
+from payouts.services.lookup import one_of
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 MAX_URL_LENGTH = 2000
@@ -185,19 +186,16 @@ def endpoint_get(*, platform: Platform, endpoint_id: object) -> WebhookEndpoint:
 
 
 def _endpoint(platform: Platform, endpoint_id: object, *, lock: bool) -> WebhookEndpoint:
-    if not isinstance(endpoint_id, int) or isinstance(endpoint_id, bool) or endpoint_id <= 0:
-        raise WebhookEndpointNotFound(
-            f"webhook endpoint {endpoint_id} does not exist", field="webhook_endpoint"
-        )
-    query = WebhookEndpoint.objects.all()
+    query = WebhookEndpoint.objects.filter(platform=platform, deleted_at__isnull=True)
     if lock:
         query = query.select_for_update(no_key=True)
-    endpoint = query.filter(platform=platform, pk=endpoint_id, deleted_at__isnull=True).first()
-    if endpoint is None:
-        raise WebhookEndpointNotFound(
-            f"webhook endpoint {endpoint_id} does not exist", field="webhook_endpoint"
-        )
-    return endpoint
+    return one_of(
+        query,
+        endpoint_id,
+        error=WebhookEndpointNotFound,
+        what="webhook endpoint",
+        field="webhook_endpoint",
+    )
 
 
 def endpoint_update(
@@ -327,12 +325,8 @@ def endpoint_secret_rotate(
 
 def event_get(*, platform: Platform, event_id: object) -> Event:
     """An event of this platform. Raises ``EventNotFound``, also for another platform's."""
-    if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id <= 0:
-        raise EventNotFound(f"event {event_id} does not exist", field="event")
-    event = Event.objects.filter(platform=platform, pk=event_id).first()
-    if event is None:
-        raise EventNotFound(f"event {event_id} does not exist", field="event")
-    return event
+    events = Event.objects.filter(platform=platform)
+    return one_of(events, event_id, error=EventNotFound, what="event", field="event")
 
 
 def event_redeliver(

@@ -2,7 +2,7 @@
 
 :class:`SandboxClient` submits transfers and reads their status and the provider's event feed;
 :func:`verify_callback` authenticates and parses the provider's signed callback batches. The
-provider's API is described in ``rails/sandbox/README.md``.
+provider's API is described in ``sandbox/README.md``.
 
 How an HTTP answer to a submission becomes an outcome (the payouts app relies on this):
 

@@ -39,10 +39,10 @@ from rails.providers.sandbox import (
     SandboxClient,
     verify_callback,
 )
-from rails.sandbox.callbacks import signature_header
-from rails.sandbox.magic import magic_value
 from rails.types import Destination, OutcomeKind, ProviderEvent, SubmitRequest, TransferStatus
-from tests.sandbox import RunningSandbox, free_port, sandbox_server
+from sandbox.callbacks import signature_header
+from sandbox.magic import magic_value
+from tests.sandbox_process import RunningSandbox, free_port, sandbox_server
 
 T = TypeVar("T")
 WAIT_S = 10.0

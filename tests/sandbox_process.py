@@ -1,6 +1,6 @@
 """Run a real sandbox provider process for a test: ``with sandbox_server(redis_url=...) as sb:``.
 
-The sandbox is started exactly as in production (``python -m rails.sandbox``) on a free
+The sandbox is started exactly as in production (``python -m sandbox``) on a free
 loopback port, with a Redis key prefix of its own, so tests and other sandboxes sharing the
 Redis never see each other's transfers. On exit the process is stopped and its keys deleted.
 """
@@ -24,7 +24,7 @@ import httpx
 import redis
 
 from rails.providers.sandbox import SandboxClient
-from rails.sandbox.store import delete_prefix
+from sandbox.store import delete_prefix
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 20.0
@@ -78,7 +78,7 @@ class RunningSandbox:
         return int(self.key_stats(idempotency_key)["submits"])
 
     def faults(self, **changes: Any) -> dict[str, Any]:
-        """Change injected faults (see rails/sandbox/README.md); returns them all."""
+        """Change injected faults (see sandbox/README.md); returns them all."""
         return self._ok(self.http.post("/_sandbox/faults", json=changes))
 
     def faults_clear(self) -> None:
@@ -136,7 +136,7 @@ def sandbox_server(
     webhook_secret: str = TEST_WEBHOOK_SECRET,
     workers: int = 2,
 ) -> Iterator[RunningSandbox]:
-    """Start ``python -m rails.sandbox`` and yield it once ``/healthz`` answers.
+    """Start ``python -m sandbox`` and yield it once ``/healthz`` answers.
 
     Raises ``RuntimeError`` (with the server's log) if it does not come up within 20 s. On exit
     the process is terminated (killed after 10 s) and every Redis key under its prefix deleted.
@@ -145,7 +145,7 @@ def sandbox_server(
     prefix = f"test-sandbox-{uuid.uuid4().hex[:12]}"
     url = f"http://127.0.0.1:{port}"
     command = [
-        *(sys.executable, "-m", "rails.sandbox", "--host", "127.0.0.1", "--port", str(port)),
+        *(sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)),
         *("--redis-url", redis_url, "--prefix", prefix, "--callback-url", callback_url),
         *("--settle-after-ms", str(settle_after_ms), "--return-after-ms", str(return_after_ms)),
         *("--timeout-hang-s", str(timeout_hang_s), "--workers", str(workers)),

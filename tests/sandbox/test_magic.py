@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from rails.failures import FAILURE_CODES, failure_for_ach, failure_for_iso
 from rails.providers.sandbox import SandboxClient
 from rails.types import OutcomeKind, TransferStatus
-from sandbox.magic import magic_value
+from sandbox.magic import ACH_FAILURE_CODES, MAGIC_PLANS, magic_value
 from tests.sandbox.support import events_of, request_for, status_of, wait_for
 from tests.sandbox_process import RunningSandbox
 
@@ -160,3 +161,16 @@ def test_magic_0007_settles_ten_times_slower(client: SandboxClient) -> None:
 
     assert status_of(client, slow) == TransferStatus.PROCESSING
     wait_for(lambda: status_of(client, slow) == TransferStatus.PAID)
+
+
+def test_the_failure_codes_the_sandbox_sends_are_the_platforms() -> None:
+    """The sandbox names the normalised codes itself (it imports nothing of the platform); each
+    must be the one rails.failures gives its raw code."""
+    for raw, code in ACH_FAILURE_CODES.items():
+        assert failure_for_ach(raw).code == code
+    for plan in MAGIC_PLANS.values():
+        if plan.raw_code.startswith("R"):
+            assert plan.failure_code == failure_for_ach(plan.raw_code).code
+        elif plan.raw_code == "AC04":
+            assert plan.failure_code == failure_for_iso(plan.raw_code).code
+        assert plan.failure_code == "" or plan.failure_code in FAILURE_CODES

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 import redis
 
+from rails.providers.base import RailAdapter, RailConfig
 from rails.providers.sandbox import SandboxClient
 from sandbox.store import delete_prefix
 
@@ -55,11 +56,12 @@ class RunningSandbox:
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=CONTROL_TIMEOUT_S,
         )
-        self._clients: list[SandboxClient] = []
+        self._clients: list[RailAdapter] = []
 
-    def client(self, timeout_s: float = 2.0) -> SandboxClient:
-        """Our adapter pointed at this sandbox; closed when the sandbox stops."""
-        client = SandboxClient(self.url, self.api_key, timeout_s)
+    def client(self, timeout_s: float = 2.0) -> RailAdapter:
+        """Our adapter pointed at this sandbox; closed when
+        the sandbox stops."""
+        client = SandboxClient(RailConfig(self.url, self.api_key, timeout_s, self.webhook_secret))
         self._clients.append(client)
         return client
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rails.providers.sandbox import SandboxClient
+from rails.providers.base import RailAdapter
 from tests.sandbox.support import CallbackReceiver, redis_url
 from tests.sandbox_process import RunningSandbox, sandbox_server
 
@@ -36,5 +36,5 @@ def sb(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture
-def client(sb: RunningSandbox) -> SandboxClient:
+def client(sb: RunningSandbox) -> RailAdapter:
     return sb.client(timeout_s=1.0)

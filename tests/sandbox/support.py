@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from rails.providers.sandbox import SandboxClient
+from rails.providers.base import RailAdapter
 from rails.types import Destination, ProviderEvent, SubmitRequest, TransferStatus
 
 T = TypeVar("T")
@@ -144,13 +144,13 @@ class CallbackReceiver:
         self._server.server_close()
 
 
-def status_of(client: SandboxClient, reference: str) -> TransferStatus:
+def status_of(client: RailAdapter, reference: str) -> TransferStatus:
     transfer = client.transfer_get(reference)
     assert transfer is not None
     return transfer.status
 
 
-def events_of(client: SandboxClient, reference: str) -> list[ProviderEvent]:
+def events_of(client: RailAdapter, reference: str) -> list[ProviderEvent]:
     events, cursor, has_more = [], 0, True
     while has_more:
         page, has_more = client.events_after(cursor)

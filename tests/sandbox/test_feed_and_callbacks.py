@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from rails.providers.sandbox import InvalidSignature, SandboxClient, verify_callback
+from rails.providers.base import InvalidSignature, RailAdapter
+from rails.providers.sandbox import verify_callback
 from rails.types import TransferStatus
 from tests.sandbox.support import (
     CallbackReceiver,
@@ -70,7 +71,7 @@ def test_reset_forgets_everything() -> None:
 
 
 def test_callbacks_are_signed_batches_that_verify(
-    sb: RunningSandbox, client: SandboxClient, receiver: CallbackReceiver
+    sb: RunningSandbox, client: RailAdapter, receiver: CallbackReceiver
 ) -> None:
     reference = client.submit(request_for("0001")).provider_reference
 
@@ -95,7 +96,7 @@ def test_callbacks_are_signed_batches_that_verify(
 
 
 def test_a_refused_callback_is_retried_until_acknowledged(
-    sb: RunningSandbox, client: SandboxClient, receiver: CallbackReceiver
+    sb: RunningSandbox, client: RailAdapter, receiver: CallbackReceiver
 ) -> None:
     reference = client.submit(request_for()).provider_reference
     receiver.fail_next_for(reference)
@@ -117,7 +118,7 @@ def test_a_refused_callback_is_retried_until_acknowledged(
 
 
 def test_paused_callbacks_arrive_after_the_feed_and_reversed(
-    sb: RunningSandbox, client: SandboxClient, receiver: CallbackReceiver
+    sb: RunningSandbox, client: RailAdapter, receiver: CallbackReceiver
 ) -> None:
     sb.faults(callbacks_paused=True, callbacks_reversed=True)
     references = [client.submit(request_for()).provider_reference for _ in range(3)]
@@ -140,7 +141,7 @@ def test_paused_callbacks_arrive_after_the_feed_and_reversed(
 
 @pytest.mark.parametrize("via", ["magic_0008", "fault"])
 def test_duplicate_callbacks_deliver_the_same_event_twice(
-    sb: RunningSandbox, client: SandboxClient, receiver: CallbackReceiver, via: str
+    sb: RunningSandbox, client: RailAdapter, receiver: CallbackReceiver, via: str
 ) -> None:
     if via == "fault":
         sb.faults(duplicate_callbacks=True)

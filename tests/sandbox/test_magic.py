@@ -7,7 +7,7 @@ import time
 import pytest
 
 from rails.failures import FAILURE_CODES, failure_for_ach, failure_for_iso
-from rails.providers.sandbox import SandboxClient
+from rails.providers.base import RailAdapter
 from rails.types import OutcomeKind, TransferStatus
 from sandbox.magic import ACH_FAILURE_CODES, MAGIC_PLANS, magic_value
 from tests.sandbox.support import events_of, request_for, status_of, wait_for
@@ -52,7 +52,7 @@ def test_magic_value_is_the_last_four_digits_of_the_main_identifier(
     ],
 )
 def test_transfers_settle_asynchronously_as_their_magic_value_says(
-    client: SandboxClient,
+    client: RailAdapter,
     last4: str,
     status: TransferStatus,
     failure_code: str,
@@ -79,7 +79,7 @@ def test_transfers_settle_asynchronously_as_their_magic_value_says(
     [("0002", "insufficient_funds", "R01"), ("0009", "no_account", "R03")],
 )
 def test_paid_then_returned_after_the_return_latency(
-    client: SandboxClient, last4: str, failure_code: str, raw_code: str
+    client: RailAdapter, last4: str, failure_code: str, raw_code: str
 ) -> None:
     reference = client.submit(request_for(last4)).provider_reference
 
@@ -97,7 +97,7 @@ def test_paid_then_returned_after_the_return_latency(
 
 
 def test_magic_0003_times_out_once_then_the_same_key_answers_at_once(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for("0003")
 
@@ -120,7 +120,7 @@ def test_magic_0003_times_out_once_then_the_same_key_answers_at_once(
 
 
 def test_magic_0005_is_rejected_at_submission_and_nothing_is_stored(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for("0005")
 
@@ -134,7 +134,7 @@ def test_magic_0005_is_rejected_at_submission_and_nothing_is_stored(
 
 
 def test_magic_0006_answers_500_once_without_storing_then_works(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for("0006")
 
@@ -152,7 +152,7 @@ def test_magic_0006_answers_500_once_without_storing_then_works(
     wait_for(lambda: status_of(client, second.provider_reference) == TransferStatus.PAID)
 
 
-def test_magic_0007_settles_ten_times_slower(client: SandboxClient) -> None:
+def test_magic_0007_settles_ten_times_slower(client: RailAdapter) -> None:
     slow = client.submit(request_for("0007")).provider_reference
     normal = client.submit(request_for("4242")).provider_reference
 

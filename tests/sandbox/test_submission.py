@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rails.providers.sandbox import ProviderUnavailable, SandboxClient
+from rails.providers.base import ProviderUnavailable, RailAdapter, RailConfig
+from rails.providers.sandbox import SandboxClient
 from rails.types import OutcomeKind, TransferStatus
 from tests.sandbox.support import body_for, request_for, status_of
 from tests.sandbox_process import RunningSandbox, free_port
@@ -23,7 +24,7 @@ from tests.sandbox_process import RunningSandbox, free_port
 
 
 def test_submit_then_replay_returns_the_same_transfer_once_accepted(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for()
 
@@ -53,7 +54,7 @@ def test_submit_then_replay_returns_the_same_transfer_once_accepted(
 
 
 def test_concurrent_submits_with_one_key_create_one_transfer(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for()
 
@@ -67,7 +68,7 @@ def test_concurrent_submits_with_one_key_create_one_transfer(
 
 
 def test_key_reused_with_another_body_is_refused_and_nothing_changes(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for()
     accepted = client.submit(request)
@@ -103,7 +104,7 @@ def test_every_call_but_healthz_needs_the_api_key(sb: RunningSandbox) -> None:
     )
     control = httpx.get(f"{sb.url}/_sandbox/stats")
     health = httpx.get(f"{sb.url}/healthz")
-    with SandboxClient(sb.url, "sk_wrong", 1.0) as bad_client:
+    with SandboxClient(RailConfig(sb.url, "sk_wrong", 1.0)) as bad_client:
         outcome = bad_client.submit(request)
         with pytest.raises(ProviderUnavailable) as raised:
             bad_client.transfer_by_key(request.idempotency_key)
@@ -182,7 +183,7 @@ def test_a_body_that_is_not_json_answers_422(sb: RunningSandbox) -> None:
     assert response.json()["error"]["code"] == "validation_error"
 
 
-def test_unknown_transfers_are_none(client: SandboxClient) -> None:
+def test_unknown_transfers_are_none(client: RailAdapter) -> None:
     assert client.transfer_get("tr_doesnotexist") is None
     assert client.transfer_by_key(f"att_{uuid.uuid4().hex}") is None
 
@@ -191,7 +192,7 @@ def test_unknown_transfers_are_none(client: SandboxClient) -> None:
 
 
 def test_injected_submit_timeout_then_resubmit_with_the_same_key(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for()
     sb.faults(submit_timeouts=1)
@@ -209,7 +210,7 @@ def test_injected_submit_timeout_then_resubmit_with_the_same_key(
 
 
 def test_injected_500_is_unknown_and_stores_nothing(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     request = request_for()
     sb.faults(submit_errors=2)
@@ -225,7 +226,7 @@ def test_injected_500_is_unknown_and_stores_nothing(
 
 
 def test_settle_now_applies_pending_settlements_at_once(
-    sb: RunningSandbox, client: SandboxClient
+    sb: RunningSandbox, client: RailAdapter
 ) -> None:
     sb.faults(settle_after_ms=60_000)
     paid = client.submit(request_for()).provider_reference
@@ -241,7 +242,7 @@ def test_settle_now_applies_pending_settlements_at_once(
 
 
 def test_unreachable_provider_is_unknown_for_submit_and_raises_for_reads() -> None:
-    with SandboxClient(f"http://127.0.0.1:{free_port()}", "sk", 1.0) as dead:
+    with SandboxClient(RailConfig(f"http://127.0.0.1:{free_port()}", "sk", 1.0)) as dead:
         outcome = dead.submit(request_for())
         with pytest.raises(ProviderUnavailable):
             dead.transfer_by_key("anything")

@@ -24,7 +24,7 @@ import httpx
 import redis
 
 from rails.providers.base import RailAdapter, RailConfig
-from rails.providers.sandbox import SandboxClient
+from rails.providers.registry import adapter_create
 from sandbox.store import delete_prefix
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -59,9 +59,11 @@ class RunningSandbox:
         self._clients: list[RailAdapter] = []
 
     def client(self, timeout_s: float = 2.0) -> RailAdapter:
-        """Our adapter pointed at this sandbox; closed when
+        """The sandbox rail's adapter (from the registry) pointed at this sandbox; closed when
         the sandbox stops."""
-        client = SandboxClient(RailConfig(self.url, self.api_key, timeout_s, self.webhook_secret))
+        client = adapter_create(
+            "sandbox", RailConfig(self.url, self.api_key, timeout_s, self.webhook_secret)
+        )
         self._clients.append(client)
         return client
 

@@ -7,15 +7,15 @@ from functools import lru_cache
 from core.crypto import decrypt_json
 from payouts.models import Payout
 from rails.providers.base import RailAdapter
-from rails.providers.sandbox import SandboxClient
+from rails.providers.registry import adapter_create
 from rails.types import Destination, SubmitRequest
 
 
 @lru_cache(maxsize=8)
 def provider_client(rail: str) -> RailAdapter:
-    """The adapter of a rail's provider (every rail is the sandbox provider for now)."""
-    assert rail == "sandbox", f"no provider for rail {rail}"
-    return SandboxClient(SandboxClient.settings_config())
+    """The adapter of a rail's provider, shared by the threads of a process. Raises
+    ``rails.providers.registry.NoAdapter`` for a rail with none."""
+    return adapter_create(rail)
 
 
 def submit_request(payout: Payout, idempotency_key: str) -> SubmitRequest:

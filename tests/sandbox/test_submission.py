@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rails.providers.base import ProviderUnavailable, RailAdapter, RailConfig
-from rails.providers.sandbox import SandboxClient
+from rails.providers.registry import adapter_create
 from rails.types import OutcomeKind, TransferStatus
 from tests.sandbox.support import body_for, request_for, status_of
 from tests.sandbox_process import RunningSandbox, free_port
@@ -104,7 +104,7 @@ def test_every_call_but_healthz_needs_the_api_key(sb: RunningSandbox) -> None:
     )
     control = httpx.get(f"{sb.url}/_sandbox/stats")
     health = httpx.get(f"{sb.url}/healthz")
-    with SandboxClient(RailConfig(sb.url, "sk_wrong", 1.0)) as bad_client:
+    with adapter_create("sandbox", RailConfig(sb.url, "sk_wrong", 1.0)) as bad_client:
         outcome = bad_client.submit(request)
         with pytest.raises(ProviderUnavailable) as raised:
             bad_client.transfer_by_key(request.idempotency_key)
@@ -242,7 +242,9 @@ def test_settle_now_applies_pending_settlements_at_once(
 
 
 def test_unreachable_provider_is_unknown_for_submit_and_raises_for_reads() -> None:
-    with SandboxClient(RailConfig(f"http://127.0.0.1:{free_port()}", "sk", 1.0)) as dead:
+    with adapter_create(
+        "sandbox", RailConfig(f"http://127.0.0.1:{free_port()}", "sk", 1.0)
+    ) as dead:
         outcome = dead.submit(request_for())
         with pytest.raises(ProviderUnavailable):
             dead.transfer_by_key("anything")

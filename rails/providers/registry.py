@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from django.utils.module_loading import import_string
 
+from core.errors import DomainError
 from rails.providers.base import RailAdapter, RailConfig
 
 RAIL_ADAPTERS: Mapping[str, str] = MappingProxyType(
@@ -21,25 +22,30 @@ RAIL_ADAPTERS: Mapping[str, str] = MappingProxyType(
 )
 
 
-class NoAdapter(LookupError):
+class NoAdapter(DomainError):
     """A rail with no adapter in :data:`RAIL_ADAPTERS`."""
 
+    code = "no_adapter"
+
     def __init__(self, rail: str) -> None:
-        super().__init__(f"no adapter for rail {rail!r}")
+        super().__init__(
+            f"no adapter for rail {rail!r} (rails with one: {', '.join(sorted(RAIL_ADAPTERS))})",
+            rail=rail,
+        )
         self.rail = rail
 
 
-def rail_names() -> list[str]:
-    """Every rail with an adapter, sorted."""
-    return sorted(RAIL_ADAPTERS)
+def rail_require(rail: str) -> str:
+    """The dotted path of ``rail``'s adapter; raises :class:`NoAdapter` for a rail with none."""
+    try:
+        return RAIL_ADAPTERS[rail]
+    except KeyError:
+        raise NoAdapter(rail) from None
 
 
 def adapter_class(rail: str) -> type[RailAdapter]:
     """The adapter class of ``rail``; raises :class:`NoAdapter` for a rail with none."""
-    try:
-        path = RAIL_ADAPTERS[rail]
-    except KeyError:
-        raise NoAdapter(rail) from None
+    path = rail_require(rail)
     cls = import_string(path)
     assert isinstance(cls, type), f"{path} is not a class"
     assert issubclass(cls, RailAdapter), f"{path} is not a RailAdapter"

@@ -12,8 +12,8 @@ An adapter speaks one provider's API. The payouts app only ever sees :class:`Rai
 
 Every failure is a :class:`RailError` of one of three kinds, by whether money may have moved:
 
-- :class:`Retryable`: the provider did nothing (it was not reached, refused our credentials,
-  asked us to slow down); the same call may succeed later;
+- :class:`Retryable`: the provider did nothing (it was not reached, or refused our
+  credentials); the same call may succeed later;
 - :class:`TerminalNoMoneyMoved`: the provider refused the transfer for good; nothing moved;
 - :class:`OutcomeUnknown`: the provider may have acted (a timeout after sending, a 5xx, an
   answer we cannot read); ask by key, or resubmit with the same key, never with a fresh one.

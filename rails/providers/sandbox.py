@@ -20,7 +20,7 @@ answer                            error kind (outcome)     failure code
                                                            called "no money moved"; ask by key
 401, 403                          retryable (UNKNOWN)      ``provider_auth_failed`` (our
                                                            credentials, not this payout, are wrong)
-connection refused, 429           retryable (UNKNOWN)      ``provider_unavailable``
+connection refused                retryable (UNKNOWN)      ``provider_unavailable``
 timeout                           outcome_unknown          ``provider_timeout``
                                   (UNKNOWN)
 other connection error, 5xx,      outcome_unknown          ``provider_unavailable``
@@ -72,7 +72,6 @@ from rails.types import (
 SIGNATURE_HEADER = "Sandbox-Signature"
 TERMINAL_STATUSES = frozenset({400, 409, 413, 422})
 AUTH_STATUSES = frozenset({401, 403})
-THROTTLED = 429
 # The sandbox charges nothing and carries both speeds; nominal arrival, in hours (the default
 # routes use the same).
 ARRIVAL_HOURS: Mapping[str, int] = {"standard": 24, "instant": 0}
@@ -173,8 +172,7 @@ def _submit_error(response: _Answer) -> RailError:
     if status in TERMINAL_STATUSES:
         failure_code = code if code in FAILURE_CODES else "invalid_request"
         return TerminalNoMoneyMoved(message or code, failure_code=failure_code, status_code=status)
-    kind = Retryable if status == THROTTLED else OutcomeUnknown
-    return kind(
+    return OutcomeUnknown(
         f"HTTP {status}: {message}", failure_code="provider_unavailable", status_code=status
     )
 

@@ -1,4 +1,4 @@
-"""How the sandbox adapter classifies each kind of answer, against a real sandbox process.
+"""How our sandbox adapter classifies each kind of answer, against the real sandbox process.
 
 Each failure is one of three kinds, by whether money may have moved; ``submit`` turns the kind
 into the outcome the payouts app records (terminal: REJECTED; the others: UNKNOWN).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -29,47 +28,30 @@ from rails.providers.sandbox import IDENTIFIER_FIELDS
 from rails.types import Destination, OutcomeKind, TransferStatus
 from sandbox.callbacks import signature_header
 from sandbox.magic import IDENTIFIER_FIELDS as SERVER_IDENTIFIER_FIELDS
-from tests.sandbox.support import redis_url, request_for
-from tests.sandbox_process import RunningSandbox, free_port, sandbox_server
+from tests.sandbox.support import request_for
+from tests.sandbox_process import RunningSandbox, free_port
 
 
-@pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with sandbox_server(redis_url=redis_url(), timeout_hang_s=3) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sb(running: RunningSandbox) -> Iterator[RunningSandbox]:
-    yield running
-    running.faults_clear()
-
-
-@pytest.fixture
-def adapter(sb: RunningSandbox) -> RailAdapter:
-    return sb.client(timeout_s=1.0)
-
-
-def _raised(adapter: RailAdapter, last4: str = "4242", **changes: object) -> RailError:
+def _raised(client: RailAdapter, last4: str = "4242", **changes: object) -> RailError:
     with pytest.raises(RailError) as raised:
-        adapter.transfer_create(replace(request_for(last4), **changes))
+        client.transfer_create(replace(request_for(last4), **changes))
     return raised.value
 
 
-def test_an_accepted_submission_returns_the_providers_reference(adapter: RailAdapter) -> None:
+def test_an_accepted_submission_returns_the_providers_reference(client: RailAdapter) -> None:
     request = request_for()
 
-    reference = adapter.transfer_create(request)
+    reference = client.transfer_create(request)
 
     assert reference.startswith("tr_")
-    assert adapter.transfer_create(request) == reference  # a replay names the same transfer
+    assert client.transfer_create(request) == reference  # a replay names the same transfer
 
 
-def test_a_timeout_is_an_unknown_outcome(sb: RunningSandbox, adapter: RailAdapter) -> None:
+def test_a_timeout_is_an_unknown_outcome(sb: RunningSandbox, client: RailAdapter) -> None:
     request = request_for("0003")  # stored, then the answer hangs past the client's timeout
 
     with pytest.raises(OutcomeUnknown) as raised:
-        adapter.transfer_create(request)
+        client.transfer_create(request)
 
     error = raised.value
     assert (error.kind, error.failure_code, error.money_may_have_moved) == (
@@ -77,13 +59,13 @@ def test_a_timeout_is_an_unknown_outcome(sb: RunningSandbox, adapter: RailAdapte
         "provider_timeout",
         True,
     )
-    assert adapter.transfer_by_key(request.idempotency_key) is not None  # money may indeed move
+    assert client.transfer_by_key(request.idempotency_key) is not None  # money may indeed move
 
 
-def test_a_5xx_is_an_unknown_outcome(sb: RunningSandbox, adapter: RailAdapter) -> None:
+def test_a_5xx_is_an_unknown_outcome(sb: RunningSandbox, client: RailAdapter) -> None:
     sb.faults(submit_errors=1)
 
-    error = _raised(adapter)
+    error = _raised(client)
 
     assert isinstance(error, OutcomeUnknown)
     assert (error.failure_code, error.status_code, error.money_may_have_moved) == (
@@ -103,7 +85,7 @@ def test_a_5xx_is_an_unknown_outcome(sb: RunningSandbox, adapter: RailAdapter) -
 )
 def test_a_4xx_refusal_is_terminal_and_no_money_moved(
     sb: RunningSandbox,
-    adapter: RailAdapter,
+    client: RailAdapter,
     last4: str,
     changes: dict[str, object],
     failure_code: str,
@@ -111,7 +93,7 @@ def test_a_4xx_refusal_is_terminal_and_no_money_moved(
     request = replace(request_for(last4), **changes)
 
     with pytest.raises(TerminalNoMoneyMoved) as raised:
-        adapter.transfer_create(request)
+        client.transfer_create(request)
 
     error = raised.value
     assert (error.kind, error.failure_code, error.status_code) == (
@@ -123,12 +105,12 @@ def test_a_4xx_refusal_is_terminal_and_no_money_moved(
     assert sb.accepted_count(request.idempotency_key) == 0
 
 
-def test_a_reused_key_is_an_unknown_outcome_not_a_refusal(adapter: RailAdapter) -> None:
+def test_a_reused_key_is_an_unknown_outcome_not_a_refusal(client: RailAdapter) -> None:
     request = request_for()
-    adapter.transfer_create(request)
+    client.transfer_create(request)
 
     with pytest.raises(OutcomeUnknown) as raised:
-        adapter.transfer_create(replace(request, amount_minor=999))
+        client.transfer_create(replace(request, amount_minor=999))
 
     assert (raised.value.failure_code, raised.value.status_code) == ("idempotency_key_reused", 422)
     assert raised.value.money_may_have_moved is True
@@ -176,7 +158,7 @@ def test_an_unreachable_provider_is_retryable() -> None:
 )
 def test_submit_turns_each_kind_into_the_outcome_payouts_record(
     sb: RunningSandbox,
-    adapter: RailAdapter,
+    client: RailAdapter,
     last4: str,
     fault: dict[str, int],
     kind: OutcomeKind,
@@ -185,7 +167,7 @@ def test_submit_turns_each_kind_into_the_outcome_payouts_record(
     if fault:
         sb.faults(**fault)
 
-    outcome = adapter.submit(request_for(last4))
+    outcome = client.submit(request_for(last4))
 
     assert (outcome.kind, outcome.failure_code) == (kind, failure_code)
     assert outcome.provider_reference.startswith("tr_") == (kind is OutcomeKind.ACCEPTED)
@@ -207,31 +189,31 @@ def _destination(**changes: object) -> Destination:
     ],
 )
 def test_destination_validate_refuses_what_the_provider_refuses(
-    sb: RunningSandbox, adapter: RailAdapter, destination: Destination
+    sb: RunningSandbox, client: RailAdapter, destination: Destination
 ) -> None:
     request = replace(request_for(), destination=destination)
 
     with pytest.raises(TerminalNoMoneyMoved) as raised:
-        adapter.destination_validate(destination)
-    outcome = adapter.submit(request)
+        client.destination_validate(destination)
+    outcome = client.submit(request)
 
     assert raised.value.failure_code == "invalid_destination"
     assert outcome.kind is OutcomeKind.REJECTED  # the provider agrees: refused, nothing stored
     assert sb.accepted_count(request.idempotency_key) == 0
 
 
-def test_destination_validate_passes_what_the_provider_accepts(adapter: RailAdapter) -> None:
+def test_destination_validate_passes_what_the_provider_accepts(client: RailAdapter) -> None:
     for field in IDENTIFIER_FIELDS:
         destination = _destination(details={field: "ada4242"})
-        adapter.destination_validate(destination)
-        outcome = adapter.submit(replace(request_for(), destination=destination))
+        client.destination_validate(destination)
+        outcome = client.submit(replace(request_for(), destination=destination))
         assert outcome.kind is OutcomeKind.ACCEPTED, field
     assert IDENTIFIER_FIELDS == SERVER_IDENTIFIER_FIELDS
 
 
-def test_quote_says_fee_and_arrival_per_speed(adapter: RailAdapter) -> None:
-    standard = adapter.quote(amount_minor=1250, currency="USD", speed="standard")
-    instant = adapter.quote(amount_minor=1250, currency="USD", speed="instant")
+def test_quote_says_fee_and_arrival_per_speed(client: RailAdapter) -> None:
+    standard = client.quote(amount_minor=1250, currency="USD", speed="standard")
+    instant = client.quote(amount_minor=1250, currency="USD", speed="instant")
 
     assert (standard.fee_minor, standard.speed, standard.arrival.total_seconds()) == (
         0,
@@ -240,15 +222,15 @@ def test_quote_says_fee_and_arrival_per_speed(adapter: RailAdapter) -> None:
     )
     assert (instant.fee_minor, instant.arrival.total_seconds()) == (0, 0)
     with pytest.raises(TerminalNoMoneyMoved) as raised:
-        adapter.quote(amount_minor=1250, currency="USD", speed="overnight")
+        client.quote(amount_minor=1250, currency="USD", speed="overnight")
     assert raised.value.failure_code == "invalid_request"
 
 
 def test_callback_events_reads_what_the_provider_signs(sb: RunningSandbox) -> None:
-    adapter = sb.client()
-    reference = adapter.transfer_create(request_for())
+    client = sb.client()
+    reference = client.transfer_create(request_for())
     sb.settle_now()
-    events, _ = adapter.events_after(0)
+    events, _ = client.events_after(0)
     ours = [e for e in events if e.transfer.provider_reference == reference]
     body = json.dumps(
         {
@@ -269,13 +251,13 @@ def test_callback_events_reads_what_the_provider_signs(sb: RunningSandbox) -> No
     ).encode()
     header = signature_header(secret=sb.webhook_secret, body=body, timestamp=int(time.time()))
 
-    parsed = adapter.callback_events(body=body, headers={"Sandbox-Signature": header})
+    parsed = client.callback_events(body=body, headers={"Sandbox-Signature": header})
 
     assert [(e.event_id, e.transfer.status) for e in parsed] == [
         (ours[0].event_id, TransferStatus.PAID)
     ]
     with pytest.raises(InvalidSignature):
-        adapter.callback_events(body=body, headers={})
+        client.callback_events(body=body, headers={})
     forged = signature_header(secret="whsec_other", body=body, timestamp=int(time.time()))
     with pytest.raises(InvalidSignature):
-        adapter.callback_events(body=body, headers={"Sandbox-Signature": forged})
+        client.callback_events(body=body, headers={"Sandbox-Signature": forged})

@@ -61,7 +61,7 @@ from payouts.services.batches import batch_create  # noqa: E402
 from payouts.services.funds import earnings_create_many, funding_create  # noqa: E402
 from payouts.services.platforms import platform_create  # noqa: E402
 from rails.methods import method_validate  # noqa: E402
-from rails.sandbox.store import delete_prefix  # noqa: E402
+from sandbox.store import delete_prefix  # noqa: E402
 
 ACTOR = "user:bench"
 API_KEY = "sk_bench"
@@ -278,7 +278,7 @@ def main() -> None:
                 "sandbox",
                 [
                     "-m",
-                    "rails.sandbox",
+                    "sandbox",
                     "--port",
                     str(sandbox_port),
                     "--redis-url",

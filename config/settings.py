@@ -208,7 +208,7 @@ if not FIELD_ENCRYPTION_KEYS and os.environ.get("PRODUCTION"):
     raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when PRODUCTION is set")
 
 # The sandbox provider: the far side of the wallet, card and local rails, served over HTTP by
-# `python -m rails.sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL with
+# `python -m sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL with
 # SANDBOX_API_KEY; it signs its callbacks to /callbacks/sandbox with SANDBOX_WEBHOOK_SECRET.
 # The defaults are the sandbox's own.
 SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")

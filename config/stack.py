@@ -308,7 +308,7 @@ def _start_children(port: int) -> list[_Child]:
         (
             "sandbox",
             [
-                "rails.sandbox",
+                "sandbox",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -393,7 +393,7 @@ def _banner(port: int, servers: _Servers, admin_note: str) -> None:
         f"  Health    {base}/healthz",
         f"  Database  {servers.database_url}  ({database})",
         f"  Broker    {servers.redis_url}  ({broker})",
-        f"  Sandbox   {_sandbox_url()}  (the provider's far side; see rails/sandbox/README.md)",
+        f"  Sandbox   {_sandbox_url()}  (the provider's far side; see sandbox/README.md)",
         "  Web server, Celery worker (queues default, ledger, payouts, webhooks), Celery beat",
         "  and the sandbox provider are up.",
         "  Press Ctrl-C to stop everything.",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from payouts.services.providers import provider_client
 from payouts.services.settlement import provider_events_store
-from rails.providers.sandbox import CallbackRejected, InvalidSignature, verify_callback
+from rails.providers.base import CallbackRejected, InvalidSignature
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +22,8 @@ def sandbox_callback(request: HttpRequest) -> JsonResponse:
     them is a worker's job. A bad signature is 401, a malformed body 400; neither stores
     anything."""
     try:
-        events = verify_callback(
-            body=request.body,
-            signature_header=request.headers.get("Sandbox-Signature", ""),
-            secret=settings.SANDBOX_WEBHOOK_SECRET,
+        events = provider_client("sandbox").callback_events(
+            body=request.body, headers=request.headers
         )
     except InvalidSignature as exc:
         logger.warning("refused a sandbox callback: %s", exc)

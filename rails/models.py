@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from rails.providers.registry import NoAdapter, rail_require
 
 ANY = "*"
 
@@ -35,3 +38,12 @@ class Route(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}/{self.currency}/{self.method_type} -> {self.rail}"
+
+    def clean(self) -> None:
+        """A route to a rail with no adapter is refused here (the admin shows it on the rail)
+        rather than found out by the worker that submits the first payout."""
+        super().clean()
+        try:
+            rail_require(self.rail)
+        except NoAdapter as exc:
+            raise ValidationError({"rail": exc.message}, code=exc.code) from exc

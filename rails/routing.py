@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from core import rows
 from core.errors import DomainError
 from rails.models import ANY, Route
+from rails.providers.registry import rail_require
+
+DEFAULT_RAIL = "sandbox"
 
 
 class NoRoute(DomainError):
@@ -55,9 +59,18 @@ def route_resolve(
     return RouteChoice(rail=route.rail, speed=speed, arrival=dt.timedelta(hours=float(hours)))
 
 
+def route_create(*, rail: str, **fields: Any) -> Route:
+    """Save a new route to ``rail`` (``fields`` are the other ``Route`` columns). Raises
+    ``rails.providers.registry.NoAdapter`` (a ``DomainError``), writing nothing, for a rail with
+    no adapter."""
+    rail_require(rail)
+    return Route.objects.create(rail=rail, **fields)
+
+
 def route_default_install() -> int:
     """Make sure every method type has a route to the sandbox provider (used by migrations,
     demo data and tests); returns how many routes were added."""
+    rail_require(DEFAULT_RAIL)
     added = 0
     for method_type in (
         "us_bank_account",
@@ -73,7 +86,7 @@ def route_default_install() -> int:
             country=ANY,
             currency=ANY,
             method_type=method_type,
-            rail="sandbox",
+            rail=DEFAULT_RAIL,
             defaults={
                 "speeds": ["standard", "instant"],
                 "arrival_hours": {"standard": 24, "instant": 0},

@@ -30,7 +30,7 @@ from payouts.services import accounts, outbox
 from payouts.services.bulk import instances_insert, rows_update
 from payouts.services.providers import provider_client, submit_request
 from payouts.services.transitions import Change, transitions_apply
-from rails.providers.sandbox import ProviderUnavailable
+from rails.providers.base import RailError
 from rails.types import OutcomeKind, SubmitOutcome, SubmitRequest
 
 logger = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ def attempts_resolve(*, attempt_ids: Sequence[int]) -> None:
         client = provider_client(attempt.rail)
         try:
             transfer = client.transfer_by_key(attempt.idempotency_key)
-        except ProviderUnavailable as exc:
+        except RailError as exc:  # a read moves no money: try again later
             with transaction.atomic():
                 outbox.later(outbox.SUBMIT, attempt.id, str(exc))
             continue

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.conf import settings
-
 from core.crypto import decrypt_json
 from payouts.models import Payout
-from rails.providers.sandbox import SandboxClient
+from rails.providers.base import RailAdapter
+from rails.providers.registry import adapter_create
 from rails.types import Destination, SubmitRequest
 
 
 @lru_cache(maxsize=8)
-def provider_client(rail: str) -> SandboxClient:
-    """The HTTP client of a rail's provider (every rail is the sandbox provider for now)."""
-    assert rail == "sandbox", f"no provider for rail {rail}"
-    return SandboxClient(
-        base_url=settings.SANDBOX_URL,
-        api_key=settings.SANDBOX_API_KEY,
-        timeout_s=settings.PROVIDER_TIMEOUT_S,
-    )
+def provider_client(rail: str) -> RailAdapter:
+    """The adapter of a rail's provider, shared by the threads of a process. Raises
+    ``rails.providers.registry.NoAdapter`` for a rail with none."""
+    return adapter_create(rail)
 
 
 def submit_request(payout: Payout, idempotency_key: str) -> SubmitRequest:

@@ -2,78 +2,97 @@
 
 :class:`SandboxClient` submits transfers and reads their status and the provider's event feed;
 :func:`verify_callback` authenticates and parses the provider's signed callback batches. The
-provider's API is described in ``rails/sandbox/README.md``.
+provider's API is described in ``sandbox/README.md``.
 
-How an HTTP answer to a submission becomes an outcome (the payouts app relies on this):
+How an HTTP answer to a submission becomes an error (:mod:`rails.providers.base`) and then an
+outcome (the payouts app relies on this):
 
-==================================  ========  ========================================
-answer                              outcome   failure code
-==================================  ========  ========================================
-201 created, 200 replay             ACCEPTED  (provider_reference = the transfer id)
-400, 409, 413, 422                  REJECTED  the provider's code when it is one of
-                                              ours (``invalid_destination``,
-                                              ``limit_exceeded``...), else
-                                              ``invalid_request``
-422 ``idempotency_key_reused``      UNKNOWN   ``idempotency_key_reused``: a transfer
-                                              exists under the key, so it may not be
-                                              called "no money moved"; ask by key
-401, 403                            UNKNOWN   ``provider_auth_failed`` (our
-                                              credentials, not this payout, are wrong)
-timeout                             UNKNOWN   ``provider_timeout``
-connection error, 5xx, other 4xx,   UNKNOWN   ``provider_unavailable``
-malformed 2xx
-==================================  ========  ========================================
+================================  =======================  ========================================
+answer                            error kind (outcome)     failure code
+================================  =======================  ========================================
+201 created, 200 replay           none (ACCEPTED)          (provider_reference = the transfer id)
+400, 409, 413, 422                terminal_no_money_moved  the provider's code when it is one of
+                                  (REJECTED)               ours (``invalid_destination``,
+                                                           ``limit_exceeded``...), else
+                                                           ``invalid_request``
+422 ``idempotency_key_reused``    outcome_unknown          ``idempotency_key_reused``: a transfer
+                                  (UNKNOWN)                exists under the key, so it may not be
+                                                           called "no money moved"; ask by key
+401, 403                          retryable (UNKNOWN)      ``provider_auth_failed`` (our
+                                                           credentials, not this payout, are wrong)
+connection refused                retryable (UNKNOWN)      ``provider_unavailable``
+timeout                           outcome_unknown          ``provider_timeout``
+                                  (UNKNOWN)
+other connection error, 5xx,      outcome_unknown          ``provider_unavailable``
+other 4xx, malformed 2xx          (UNKNOWN)
+================================  =======================  ========================================
 
 UNKNOWN means: ask :meth:`SandboxClient.transfer_by_key`, or resubmit with the same key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import http.client
 import json
+import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from django.conf import settings
+
 from rails.failures import FAILURE_CODES
+from rails.providers.base import (
+    MAX_EVENTS_LIMIT,
+    InvalidSignature,
+    MalformedCallback,
+    OutcomeUnknown,
+    ProviderUnavailable,
+    Quote,
+    RailAdapter,
+    RailConfig,
+    RailError,
+    Retryable,
+    TerminalNoMoneyMoved,
+)
 from rails.types import (
-    OutcomeKind,
+    Destination,
     ProviderEvent,
     ProviderTransfer,
-    SubmitOutcome,
     SubmitRequest,
     TransferStatus,
 )
 
 SIGNATURE_HEADER = "Sandbox-Signature"
-MAX_EVENTS_LIMIT = 1000
 TERMINAL_STATUSES = frozenset({400, 409, 413, 422})
 AUTH_STATUSES = frozenset({401, 403})
-
-
-class ProviderUnavailable(Exception):
-    """The provider could not answer a question (unreachable, timed out, 5xx, malformed)."""
-
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-
-
-class CallbackRejected(Exception):
-    """A callback request that must not be acted on; answer it with a 4xx."""
-
-
-class InvalidSignature(CallbackRejected):
-    """The signature header is missing, malformed, stale, or does not match the body."""
-
-
-class MalformedCallback(CallbackRejected):
-    """The signature is valid but the body is not a batch of events we understand."""
+# The sandbox charges nothing and carries both speeds; nominal arrival, in hours (the default
+# routes use the same).
+ARRIVAL_HOURS: Mapping[str, int] = {"standard": 24, "instant": 0}
+# The destination fields the sandbox's API takes as the main identifier (sandbox/README.md).
+IDENTIFIER_FIELDS = (
+    "account_number",
+    "iban",
+    "clabe",
+    "card_number",
+    "phone",
+    "phone_number",
+    "pix_key",
+    "key",
+    "vpa",
+    "email",
+    "last4",
+    "token",
+)
+MAX_TEXT = 140
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class _Malformed(ValueError):
@@ -132,16 +151,30 @@ def _error(response: _Answer) -> tuple[str, str]:
         return "", response.text[:200]
 
 
-def _accepted_outcome(response: _Answer, idempotency_key: str) -> SubmitOutcome:
+def _accepted_reference(response: _Answer, idempotency_key: str) -> str:
     try:
         transfer = _transfer_parse(json.loads(response.content))
     except ValueError:
-        return SubmitOutcome(OutcomeKind.UNKNOWN, "", "provider_unavailable", "malformed answer")
+        raise OutcomeUnknown("malformed answer", failure_code="provider_unavailable") from None
     if transfer.idempotency_key != idempotency_key:
-        return SubmitOutcome(
-            OutcomeKind.UNKNOWN, "", "provider_unavailable", "an answer for another key"
-        )
-    return SubmitOutcome(OutcomeKind.ACCEPTED, transfer.provider_reference)
+        raise OutcomeUnknown("an answer for another key", failure_code="provider_unavailable")
+    return transfer.provider_reference
+
+
+def _submit_error(response: _Answer) -> RailError:
+    """What a non-2xx answer to a submission says (see the module docstring)."""
+    status = response.status_code
+    code, message = _error(response)
+    if code == "idempotency_key_reused":
+        return OutcomeUnknown(message, failure_code=code, status_code=status)
+    if status in AUTH_STATUSES:
+        return Retryable(message, failure_code="provider_auth_failed", status_code=status)
+    if status in TERMINAL_STATUSES:
+        failure_code = code if code in FAILURE_CODES else "invalid_request"
+        return TerminalNoMoneyMoved(message or code, failure_code=failure_code, status_code=status)
+    return OutcomeUnknown(
+        f"HTTP {status}: {message}", failure_code="provider_unavailable", status_code=status
+    )
 
 
 @dataclass(frozen=True)
@@ -233,36 +266,59 @@ class _Transport:
             self._open.clear()
 
 
-class SandboxClient:
-    """A client of the sandbox provider's API, safe to share between threads.
+class SandboxClient(RailAdapter):
+    """Our adapter for the sandbox provider, safe to share between threads.
 
     Each thread keeps its own keep-alive connection; every phase of every call (connect,
-    send, each read) is bounded by ``timeout_s``.
+    send, each read) is bounded by ``config.timeout_s``.
     """
 
-    def __init__(self, base_url: str, api_key: str, timeout_s: float) -> None:
-        self._http = _Transport(base_url, {"Authorization": f"Bearer {api_key}"}, timeout_s)
+    def __init__(self, config: RailConfig) -> None:
+        super().__init__(config)
+        self._http = _Transport(
+            config.base_url, {"Authorization": f"Bearer {config.api_key}"}, config.timeout_s
+        )
+
+    @classmethod
+    def settings_config(cls) -> RailConfig:
+        return RailConfig(
+            base_url=settings.SANDBOX_URL,
+            api_key=settings.SANDBOX_API_KEY,
+            timeout_s=settings.PROVIDER_TIMEOUT_S,
+            webhook_secret=settings.SANDBOX_WEBHOOK_SECRET,
+        )
 
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> SandboxClient:
-        return self
+    def destination_validate(self, destination: Destination) -> None:
+        """The shape the sandbox's API documents: a 2-letter country, a 3-letter currency, a
+        holder name of 1 to 140 characters, and string details with an identifier field."""
+        problem = ""
+        details = destination.details
+        if not _COUNTRY.fullmatch(destination.country):
+            problem = "the country must be 2 upper-case letters"
+        elif not _CURRENCY.fullmatch(destination.currency):
+            problem = "the currency must be 3 upper-case letters"
+        elif not 1 <= len(destination.holder_name) <= MAX_TEXT:
+            problem = f"the holder name must be 1 to {MAX_TEXT} characters"
+        elif not all(isinstance(v, str) for v in details.values()):
+            problem = "every destination detail must be text"
+        elif not any(details.get(name) for name in IDENTIFIER_FIELDS):
+            problem = "the destination has no account identifier"
+        if problem:
+            raise TerminalNoMoneyMoved(problem, failure_code="invalid_destination")
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+    def quote(self, *, amount_minor: int, currency: str, speed: str) -> Quote:
+        if speed not in ARRIVAL_HOURS:
+            raise TerminalNoMoneyMoved(
+                f"the sandbox carries no {speed!r} payouts", failure_code="invalid_request"
+            )
+        return Quote(fee_minor=0, speed=speed, arrival=dt.timedelta(hours=ARRIVAL_HOURS[speed]))
 
-    def submit(self, request: SubmitRequest) -> SubmitOutcome:
-        """Submit a transfer under ``request.idempotency_key``; never raises for an outcome.
-
-        The same key always names the same transfer at the provider, so resubmitting after an
-        UNKNOWN outcome cannot pay twice. See the module docstring for the outcome table.
-        """
+    def transfer_create(self, request: SubmitRequest) -> str:
+        """Submit a transfer under ``request.idempotency_key``; see the module docstring for
+        what each answer raises."""
         destination = request.destination
         payload = {
             "amount_minor": request.amount_minor,
@@ -287,28 +343,19 @@ class SandboxClient:
                 },
             )
         except TimeoutError as exc:
-            return SubmitOutcome(OutcomeKind.UNKNOWN, "", "provider_timeout", str(exc) or "timeout")
+            raise OutcomeUnknown(str(exc) or "timeout", failure_code="provider_timeout") from exc
+        except ConnectionRefusedError as exc:
+            # Refused at connect: not a byte of the request left, so nothing can have moved.
+            raise Retryable(
+                f"{type(exc).__name__}: {exc}", failure_code="provider_unavailable"
+            ) from exc
         except (OSError, http.client.HTTPException) as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            return SubmitOutcome(OutcomeKind.UNKNOWN, "", "provider_unavailable", message)
-        return self._submit_outcome(response, request.idempotency_key)
-
-    @staticmethod
-    def _submit_outcome(response: _Answer, idempotency_key: str) -> SubmitOutcome:
-        status = response.status_code
-        if status in {200, 201}:
-            return _accepted_outcome(response, idempotency_key)
-        code, message = _error(response)
-        if code == "idempotency_key_reused":
-            return SubmitOutcome(OutcomeKind.UNKNOWN, "", code, message)
-        if status in AUTH_STATUSES:
-            return SubmitOutcome(OutcomeKind.UNKNOWN, "", "provider_auth_failed", message)
-        if status in TERMINAL_STATUSES:
-            failure_code = code if code in FAILURE_CODES else "invalid_request"
-            return SubmitOutcome(OutcomeKind.REJECTED, "", failure_code, message or code)
-        return SubmitOutcome(
-            OutcomeKind.UNKNOWN, "", "provider_unavailable", f"HTTP {status}: {message}"
-        )
+            raise OutcomeUnknown(
+                f"{type(exc).__name__}: {exc}", failure_code="provider_unavailable"
+            ) from exc
+        if response.status_code in {200, 201}:
+            return _accepted_reference(response, request.idempotency_key)
+        raise _submit_error(response)
 
     def transfer_by_key(self, idempotency_key: str) -> ProviderTransfer | None:
         """The transfer submitted under ``idempotency_key``, or None if the provider has none.
@@ -344,6 +391,13 @@ class SandboxClient:
             return [_event_parse(row) for row in rows], has_more
         except (KeyError, TypeError, ValueError) as exc:
             raise ProviderUnavailable(f"malformed event feed: {exc}") from exc
+
+    def callback_events(self, *, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
+        return verify_callback(
+            body=body,
+            signature_header=headers.get(SIGNATURE_HEADER, ""),
+            secret=self.config.webhook_secret,
+        )
 
     def _transfer(self, path: str, params: dict[str, Any]) -> ProviderTransfer | None:
         try:

@@ -178,7 +178,7 @@ def running(live_server: Any, settings: Any) -> Iterator[Running]:
     """The sandbox provider (its own process), calling back our live server; our settings and
     provider client point at it."""
     from payouts.services.providers import provider_client
-    from tests.sandbox import sandbox_server
+    from tests.sandbox_process import sandbox_server
 
     callback_url = f"{live_server.url}/callbacks/sandbox"
     with sandbox_server(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from payouts.models import Payout, ProviderEvent
-from rails.sandbox.callbacks import signature_header
+from sandbox.callbacks import signature_header
 from tests.payouts.conftest import (
     Running,
     balances,

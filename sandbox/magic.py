@@ -45,7 +45,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from rails.failures import failure_for_ach, failure_for_iso, failure_get
+# The provider speaks the platform's normalised failure codes beside the rail's raw code. It is
+# the far side of the wire and imports nothing of the platform, so it names the few it uses
+# (tests/sandbox/test_magic.py checks them against rails.failures).
+ACH_FAILURE_CODES: Mapping[str, str] = MappingProxyType(
+    {"R01": "insufficient_funds", "R02": "account_closed", "R03": "no_account"}
+)
 
 IDENTIFIER_FIELDS = (
     "account_number",
@@ -93,7 +98,7 @@ class Plan:
 
 
 def _ach(outcome: str, raw_code: str, message: str) -> Plan:
-    return Plan(outcome, raw_code, failure_for_ach(raw_code).code, message)
+    return Plan(outcome, raw_code, ACH_FAILURE_CODES[raw_code], message)
 
 
 MAGIC_PLANS: Mapping[str, Plan] = MappingProxyType(
@@ -107,13 +112,11 @@ MAGIC_PLANS: Mapping[str, Plan] = MappingProxyType(
         "0007": Plan(settle_factor=10),
         "0008": Plan(duplicate_callbacks=True),
         "0009": _ach("returned", "R03", "Returned: no account / unable to locate account"),
-        "0010": Plan(
-            "failed", "AC04", failure_for_iso("AC04").code, "Closed account number (AC04)"
-        ),
+        "0010": Plan("failed", "AC04", "account_closed", "Closed account number (AC04)"),
         "0011": Plan(
             "failed",
             "destination_rejected",
-            failure_get("destination_rejected").code,
+            "destination_rejected",
             "The destination refused the payment",
         ),
     }

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import redis
 
-from rails.sandbox.store import Store
+from sandbox.store import Store
 
 logger = logging.getLogger(__name__)
 

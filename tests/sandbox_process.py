@@ -1,6 +1,6 @@
 """Run a real sandbox provider process for a test: ``with sandbox_server(redis_url=...) as sb:``.
 
-The sandbox is started exactly as in production (``python -m rails.sandbox``) on a free
+The sandbox is started exactly as in production (``python -m sandbox``) on a free
 loopback port, with a Redis key prefix of its own, so tests and other sandboxes sharing the
 Redis never see each other's transfers. On exit the process is stopped and its keys deleted.
 """
@@ -23,8 +23,9 @@ from urllib.parse import quote
 import httpx
 import redis
 
-from rails.providers.sandbox import SandboxClient
-from rails.sandbox.store import delete_prefix
+from rails.providers.base import RailAdapter, RailConfig
+from rails.providers.registry import adapter_create
+from sandbox.store import delete_prefix
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_S = 20.0
@@ -55,11 +56,14 @@ class RunningSandbox:
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=CONTROL_TIMEOUT_S,
         )
-        self._clients: list[SandboxClient] = []
+        self._clients: list[RailAdapter] = []
 
-    def client(self, timeout_s: float = 2.0) -> SandboxClient:
-        """Our adapter pointed at this sandbox; closed when the sandbox stops."""
-        client = SandboxClient(self.url, self.api_key, timeout_s)
+    def client(self, timeout_s: float = 2.0) -> RailAdapter:
+        """The sandbox rail's adapter (from the registry) pointed at this sandbox; closed when
+        the sandbox stops."""
+        client = adapter_create(
+            "sandbox", RailConfig(self.url, self.api_key, timeout_s, self.webhook_secret)
+        )
         self._clients.append(client)
         return client
 
@@ -78,7 +82,7 @@ class RunningSandbox:
         return int(self.key_stats(idempotency_key)["submits"])
 
     def faults(self, **changes: Any) -> dict[str, Any]:
-        """Change injected faults (see rails/sandbox/README.md); returns them all."""
+        """Change injected faults (see sandbox/README.md); returns them all."""
         return self._ok(self.http.post("/_sandbox/faults", json=changes))
 
     def faults_clear(self) -> None:
@@ -136,7 +140,7 @@ def sandbox_server(
     webhook_secret: str = TEST_WEBHOOK_SECRET,
     workers: int = 2,
 ) -> Iterator[RunningSandbox]:
-    """Start ``python -m rails.sandbox`` and yield it once ``/healthz`` answers.
+    """Start ``python -m sandbox`` and yield it once ``/healthz`` answers.
 
     Raises ``RuntimeError`` (with the server's log) if it does not come up within 20 s. On exit
     the process is terminated (killed after 10 s) and every Redis key under its prefix deleted.
@@ -145,7 +149,7 @@ def sandbox_server(
     prefix = f"test-sandbox-{uuid.uuid4().hex[:12]}"
     url = f"http://127.0.0.1:{port}"
     command = [
-        *(sys.executable, "-m", "rails.sandbox", "--host", "127.0.0.1", "--port", str(port)),
+        *(sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)),
         *("--redis-url", redis_url, "--prefix", prefix, "--callback-url", callback_url),
         *("--settle-after-ms", str(settle_after_ms), "--return-after-ms", str(return_after_ms)),
         *("--timeout-hang-s", str(timeout_hang_s), "--workers", str(workers)),

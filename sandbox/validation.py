@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rails.sandbox.magic import IDENTIFIER_FIELDS
+from sandbox.magic import IDENTIFIER_FIELDS
 
 CURRENCY_RE = re.compile(r"[A-Z]{3}")
 COUNTRY_RE = re.compile(r"[A-Z]{2}")

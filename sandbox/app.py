@@ -1,4 +1,4 @@
-"""The sandbox provider's HTTP API: routing and handlers (served by rails.sandbox.protocol).
+"""The sandbox provider's HTTP API: routing and handlers (served by sandbox.protocol).
 
 Every answer is JSON. Errors are ``{"error": {"code", "message", "field"}}`` with a stable code.
 Every endpoint except ``GET /healthz`` needs ``Authorization: Bearer <api key>``.
@@ -26,13 +26,13 @@ from typing import Any
 
 import redis
 
-from rails.sandbox.callbacks import CallbackSender
-from rails.sandbox.config import SandboxConfig
-from rails.sandbox.magic import plan_for
-from rails.sandbox.protocol import Request
-from rails.sandbox.scheduler import BackgroundLoop, settlement_step
-from rails.sandbox.store import FAULT_COUNTERS, FAULT_SWITCHES, Store, json_bytes
-from rails.sandbox.validation import RequestInvalid, idempotency_key_parse, transfer_input_parse
+from sandbox.callbacks import CallbackSender
+from sandbox.config import SandboxConfig
+from sandbox.magic import plan_for
+from sandbox.protocol import Request
+from sandbox.scheduler import BackgroundLoop, settlement_step
+from sandbox.store import FAULT_COUNTERS, FAULT_SWITCHES, Store, json_bytes
+from sandbox.validation import RequestInvalid, idempotency_key_parse, transfer_input_parse
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Run the sandbox: a supervisor process and N forked worker processes sharing one socket.
 
-Each worker is one asyncio event loop (rails.sandbox.protocol) with its own Redis pool and its
+Each worker is one asyncio event loop (sandbox.protocol) with its own Redis pool and its
 own settlement and callback loops; the kernel spreads accepted connections across them. The
 supervisor only forks, replaces a worker that dies, and on SIGTERM/SIGINT stops them all. A
 worker whose supervisor disappears (killed with SIGKILL) notices within a second and exits.
@@ -18,9 +18,9 @@ import socket
 import time
 from types import FrameType
 
-from rails.sandbox.app import SandboxApp
-from rails.sandbox.config import SandboxConfig, ServerOptions
-from rails.sandbox.protocol import MAX_HEAD_BYTES, serve_connection
+from sandbox.app import SandboxApp
+from sandbox.config import SandboxConfig, ServerOptions
+from sandbox.protocol import MAX_HEAD_BYTES, serve_connection
 
 logger = logging.getLogger(__name__)
 

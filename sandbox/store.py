@@ -1,7 +1,7 @@
 """The sandbox's state in Redis: transfers, idempotency, schedule, event feed, callbacks, faults.
 
 Every key lives under the store's prefix, so several sandboxes can share one Redis (tests run
-many). Every state change is one Lua script (rails.sandbox.scripts), so any number of server
+many). Every state change is one Lua script (sandbox.scripts), so any number of server
 processes can serve and schedule against the same store. The store is asynchronous (asyncio,
 redis-py's ``redis.asyncio``): one server process serves many connections on one event loop.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
-from rails.sandbox import scripts
-from rails.sandbox.magic import Plan
+from sandbox import scripts
+from sandbox.magic import Plan
 
 REDIS_TIMEOUT_S = 5.0
 # Per process. Each in-flight command holds a connection; past this a request answers 503.

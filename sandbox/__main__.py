@@ -1,11 +1,11 @@
-"""``python -m rails.sandbox --port 8100 ...``: run the sandbox provider (see README.md)."""
+"""``python -m sandbox --port 8100 ...``: run the sandbox provider (see README.md)."""
 
 from __future__ import annotations
 
 import logging
 
-from rails.sandbox.config import arguments_parse
-from rails.sandbox.server import serve
+from sandbox.config import arguments_parse
+from sandbox.server import serve
 
 
 def main() -> None:

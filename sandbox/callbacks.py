@@ -20,7 +20,7 @@ import time
 
 import httpx
 
-from rails.sandbox.store import Store
+from sandbox.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The sandbox's settings, parsed from its command line (``python -m rails.sandbox --help``)."""
+"""The sandbox's settings, parsed from its command line (``python -m sandbox --help``)."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ def arguments_parse(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, S
     show in the process list; ``REDIS_URL`` is the default Redis.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m rails.sandbox",
-        description="The sandbox payment provider (see rails/sandbox/README.md).",
+        prog="python -m sandbox",
+        description="The sandbox payment provider (see sandbox/README.md).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)

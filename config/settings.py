@@ -131,7 +131,7 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PayoutStatusEnum": "payouts.lifecycle.PayoutStatus",
-        "WebhookEndpointStatusEnum": "payouts.models.webhooks.EndpointStatus",
+        "WebhookEndpointStatusEnum": "webhooks.models.EndpointStatus",
         "PayeeStatusEnum": "payouts.models.payees.PayeeStatus",
         "PayoutMethodStatusEnum": "payouts.models.payees.MethodStatus",
         "BatchStatusEnum": "payouts.models.batches.BatchStatus",

@@ -17,7 +17,6 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
-from payouts import admin_webhooks  # noqa: F401 - registers the webhook admins
 from payouts.models import (
     ApiKey,
     Earning,
@@ -37,6 +36,7 @@ from payouts.models import (
     ProviderEvent,
 )
 from payouts.services import payouts as payout_services
+from webhooks import admin as admin_webhooks  # noqa: F401 - registers the webhook admins
 
 
 def _actor(request: HttpRequest) -> str:

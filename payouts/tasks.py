@@ -10,10 +10,11 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from payouts.services import execution, settlement, sweeper, webhook_delivery
+from payouts.services import execution, settlement, sweeper
 from payouts.services.batches import batch_execute, batches_refresh
 from payouts.services.idempotency import idempotency_keys_purge
 from payouts.services.schedules import schedules_run
+from webhooks import delivery as webhook_delivery
 
 logger = logging.getLogger(__name__)
 

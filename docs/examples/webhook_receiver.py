@@ -44,7 +44,7 @@ class SignatureError(Exception):
 
 def verify(body: bytes, header: str, secret: str, tolerance_s: int = TOLERANCE_S) -> None:
     """Raise ``SignatureError`` unless ``header`` is a recent signature of ``body`` by
-    ``secret`` (a copy of ``payouts.signing.verify``)."""
+    ``secret`` (a copy of ``webhooks.signing.verify``)."""
     timestamps, signatures = [], []
     for part in (header or "").split(","):
         name, separator, value = part.strip().partition("=")

@@ -24,8 +24,7 @@ from payouts.api.serializers.webhooks import (
     delivery_data,
     event_data,
 )
-from payouts.models import Event, WebhookEndpoint
-from payouts.services.webhooks import (
+from webhooks.endpoints import (
     endpoint_create,
     endpoint_data,
     endpoint_delete,
@@ -35,6 +34,7 @@ from payouts.services.webhooks import (
     event_get,
     event_redeliver,
 )
+from webhooks.models import Event, WebhookEndpoint
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
 EVENT_TAGS = ["Events"]

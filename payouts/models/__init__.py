@@ -22,7 +22,7 @@ from payouts.models.platforms import (
     ScheduleFrequency,
     Speed,
 )
-from payouts.models.webhooks import (
+from webhooks.models import (
     DeliveryStatus,
     EndpointStatus,
     Event,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from core.db.bulk import instances_insert, rows_insert, rows_update
 from core.errors import DomainError
 from ledger import errors as ledger_errors
 from ledger import services as ledger
@@ -37,11 +38,11 @@ from payouts.models import (
     Platform,
     Speed,
 )
-from payouts.services import events, outbox
+from payouts.services import outbox
 from payouts.services.accounts import payee_accounts_open
 from payouts.services.batch_quotes import BatchQuoter, ItemRequest
-from payouts.services.bulk import instances_insert, rows_insert, rows_update
 from payouts.services.payouts import Quote, payout_from_quote, requires_review
+from webhooks import events
 
 S = PayoutStatus
 CHUNK = 1000

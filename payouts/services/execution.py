@@ -22,12 +22,12 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.db.bulk import instances_insert, rows_update
 from payouts import crashpoints, postings
 from payouts.errors import InsufficientFunds
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt
 from payouts.services import accounts, outbox
-from payouts.services.bulk import instances_insert, rows_update
 from payouts.services.providers import provider_client, submit_request
 from payouts.services.transitions import Change, transitions_apply
 from rails.providers.sandbox import ProviderUnavailable

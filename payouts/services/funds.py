@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db.bulk import rows_update
 from core.errors import InvalidInput
 from ledger import errors as ledger_errors
 from ledger import services as ledger
@@ -19,7 +20,6 @@ from payouts.services.accounts import (
     prefetch,
 )
 from payouts.services.amounts import amount_minor, platform_currency
-from payouts.services.bulk import rows_update
 from payouts.services.payees import payee_get
 
 

@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as OperationalError_
 
+from core.db.bulk import rows_insert
 from payouts.models import OutboxMessage
-from payouts.services.bulk import rows_insert
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from payouts.models import (
     Platform,
     ScheduleFrequency,
 )
-from payouts.services import events
 from rails.methods import method_validate
+from webhooks import events
 
 PAYEE_FIELDS = ("type", "legal_name", "email", "country", "kyc_tier", "tax_profile", "metadata")
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import rows
+from core.db.lookup import one_of
 from core.errors import InvalidInput
 from ledger.money import to_minor
 from payouts import postings
@@ -34,12 +35,12 @@ from payouts.models import (
     Platform,
     Speed,
 )
-from payouts.services import events, outbox
+from payouts.services import outbox
 from payouts.services.amounts import amount_minor, fee_minor, net_minor, platform_currency
-from payouts.services.lookup import one_of
 from payouts.services.payees import payee_get
 from payouts.services.transitions import Change, transition_created, transitions_apply
 from rails.routing import route_resolve
+from webhooks import events
 
 S = PayoutStatus
 

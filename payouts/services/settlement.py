@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from core.db.bulk import rows_update
 from payouts import crashpoints, postings
 from payouts.lifecycle import PayoutStatus
 from payouts.models import AttemptStatus, Payout, PayoutAttempt, ProviderCursor, ProviderEvent
 from payouts.services import outbox
-from payouts.services.bulk import rows_update
 from payouts.services.execution import (
     accounts_prefetch,
     attempts_save,

@@ -3,7 +3,7 @@
 ``transitions_apply`` checks every change against the published table (``payouts.lifecycle``),
 posts the ledger entries the posting rules call for, updates the payouts and records each
 transition (from, to, actor, reason, time, entry), and writes the published events
-(``payout.created``, ``payout.paid``, ...; ``payouts.services.events``), all in the caller's
+(``payout.created``, ``payout.paid``, ...; ``webhooks.events``), all in the caller's
 transaction: a status never moves without its entry and its event, and an entry is never posted
 without its status change.
 """
@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db.bulk import instances_insert, rows_update
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.types import EntrySpec
 from payouts.errors import InsufficientFunds, InvalidTransition
 from payouts.lifecycle import PayoutStatus, is_allowed
 from payouts.models import Payout, PayoutTransition
-from payouts.services import events
-from payouts.services.bulk import instances_insert, rows_update
+from webhooks import events
 
 MAX_REASON = 500
 

@@ -125,7 +125,7 @@ def _seed(platform: Platform) -> dict[str, int]:
     from payouts.services.accounts import available_code
     from payouts.services.batches import batch_create
     from payouts.services.payees import payee_create
-    from payouts.services.webhooks import endpoint_create
+    from webhooks.endpoints import endpoint_create
 
     payee = payee_create(
         platform=platform,
@@ -168,7 +168,7 @@ def _seed(platform: Platform) -> dict[str, int]:
 
 
 def _first_event_id(platform: Platform) -> int | None:
-    from payouts.models import Event
+    from webhooks.models import Event
 
     return Event.objects.filter(platform=platform).values_list("id", flat=True).first()
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from payouts.models import Event, Payee, Platform, WebhookDelivery, WebhookEndpoint
+from payouts.models import Payee, Platform
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method, earn, fund
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

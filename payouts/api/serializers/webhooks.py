@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from payouts.api.fields import Text, id_field
 from payouts.api.serializers.common import page_of, when
-from payouts.models import EndpointStatus, Event, WebhookDelivery
-from payouts.services.events import EVENT_TYPES
+from webhooks.events import EVENT_TYPES
+from webhooks.models import EndpointStatus, Event, WebhookDelivery
 
 
 class EndpointCreate(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""The webhook signature (payouts.signing) and the copy of it in the docs' example receiver."""
+"""The webhook signature (webhooks.signing) and the copy of it in the docs' example receiver."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from payouts.signing import SignatureError, sign, verify
+from webhooks.signing import SignatureError, sign, verify
 
 BODY = b'{"id":1,"type":"payout.paid"}'
 OLD = "whsec_old_secret_0000000000000000000000000000"

@@ -11,14 +11,9 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
-from payouts.models import (
-    Event,
-    IdempotencyKey,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from payouts.services import webhooks
+from payouts.models import IdempotencyKey
+from webhooks import endpoints as webhooks
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)

@@ -9,9 +9,9 @@ import pytest
 
 from core.errors import InvalidInput
 from payouts.errors import InvalidUrl, UnknownEventType, WebhookEndpointNotFound
-from payouts.models import WebhookEndpoint
-from payouts.services import webhooks
 from payouts.services.platforms import platform_create
+from webhooks import endpoints as webhooks
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

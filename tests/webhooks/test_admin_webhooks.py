@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from payouts.models import Event, IdempotencyKey, Payee, Platform, WebhookDelivery, WebhookEndpoint
-from payouts.services.webhooks import endpoint_create, endpoint_update
+from payouts.models import IdempotencyKey, Payee, Platform
 from tests.payouts.conftest import bank_method, earn, fund, pay
+from webhooks.endpoints import endpoint_create, endpoint_update
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

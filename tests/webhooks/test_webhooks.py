@@ -18,18 +18,18 @@ from payouts.errors import (
     WebhookEndpointDisabled,
     WebhookEndpointNotFound,
 )
-from payouts.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from payouts.services import webhooks
 from payouts.services.payees import payee_update
 from payouts.services.platforms import platform_create
-from payouts.services.webhook_delivery import (
+from tests.webhooks.webhook_receiver import FAIL, SLOW, Receiver, receiving
+from webhooks import endpoints as webhooks
+from webhooks.delivery import (
     deliveries_send,
     deliveries_sweep,
     event_body,
     retry_delay_s,
 )
-from payouts.signing import verify
-from tests.payouts.webhook_receiver import FAIL, SLOW, Receiver, receiving
+from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.signing import verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

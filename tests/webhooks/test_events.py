@@ -13,15 +13,16 @@ from payouts.api.serializers.batches import batch_data
 from payouts.api.serializers.payees import payee_data
 from payouts.api.serializers.payouts import payout_data
 from payouts.errors import InsufficientFunds
-from payouts.models import Event, Payee, Payout, PayoutBatch, WebhookDelivery
-from payouts.services import events
+from payouts.models import Payee, Payout, PayoutBatch
 from payouts.services.batches import batch_create, batches_refresh
-from payouts.services.events import NewEvent, events_emit
 from payouts.services.payees import method_disable, payee_update
 from payouts.services.payouts import payout_cancel
 from payouts.services.platforms import platform_create
-from payouts.services.webhooks import endpoint_create, endpoint_delete, endpoint_update
 from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay, status_of
+from webhooks import events
+from webhooks.endpoints import endpoint_create, endpoint_delete, endpoint_update
+from webhooks.events import NewEvent, events_emit
+from webhooks.models import Event, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

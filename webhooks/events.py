@@ -32,15 +32,10 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from core.db.bulk import rows_insert
 from payouts.lifecycle import PayoutStatus as S
-from payouts.models import (
-    EndpointStatus,
-    Payee,
-    Payout,
-    PayoutBatch,
-    WebhookDelivery,
-)
-from payouts.services.bulk import rows_insert
+from payouts.models import Payee, Payout, PayoutBatch
+from webhooks.models import EndpointStatus, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 

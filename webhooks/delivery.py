@@ -37,21 +37,21 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payouts import signing
-from payouts.models import (
+from webhooks import signing
+from webhooks.endpoints import (
+    api_datetime,
+    endpoint_data,
+    endpoint_disable,
+    endpoint_secrets,
+)
+from webhooks.events import NewEvent, events_emit
+from webhooks.models import (
     DeliveryStatus,
     EndpointStatus,
     Event,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
-)
-from payouts.services.events import NewEvent, events_emit
-from payouts.services.webhooks import (
-    api_datetime,
-    endpoint_data,
-    endpoint_disable,
-    endpoint_secrets,
 )
 
 logger = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ import pytest
 from celery import current_app
 
 from config.celery import app as celery_app
-from payouts.models import Event, WebhookDelivery
-from payouts.services import webhooks
 from payouts.services.payees import payee_update
 from tests.payouts.conftest import Running, bank_method, earn, fund, pay, wait_for
-from tests.payouts.webhook_receiver import FAIL, Receiver, receiving
+from tests.webhooks.webhook_receiver import FAIL, Receiver, receiving
 from tests.workers import celery_worker
+from webhooks import endpoints as webhooks
+from webhooks.models import Event, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,5 +1,5 @@
 """A real webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread that verifies each
-request's signature with ``payouts.signing.verify`` against the secrets it holds, and records
+request's signature with ``webhooks.signing.verify`` against the secrets it holds, and records
 what it accepted. It can fail on purpose (500), answer slowly, or be stopped (port closed) and
 started again on the same port."""
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from payouts.signing import SignatureError, verify
+from webhooks.signing import SignatureError, verify
 
 OK, FAIL, SLOW = "ok", "fail", "slow"
 

@@ -4,10 +4,10 @@ An endpoint receives every event of its platform whose type it subscribes to (``
 empty: all) while it is enabled and not deleted. Its signing secret (``whsec_...``) is shown once,
 when the endpoint is created or the secret rotated, and kept encrypted (``core.crypto``).
 
-Disabling (by the platform, or by ``payouts.services.webhook_delivery`` after too many failures)
+Disabling (by the platform, or by ``webhooks.delivery`` after too many failures)
 pauses the endpoint's pending deliveries until the end of their retry window; enabling it again
 within that window resumes them at once. Deleting ends them. Delivery itself lives in
-``payouts.services.webhook_delivery``.
+``webhooks.delivery``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.crypto import decrypt_json, encrypt_json
+from core.db.lookup import one_of
 from core.errors import InvalidInput
 from payouts.errors import (
     EventNotFound,
@@ -34,21 +35,14 @@ from payouts.errors import (
     WebhookEndpointDisabled,
     WebhookEndpointNotFound,
 )
-from payouts.models import (
-    DeliveryStatus,
-    EndpointStatus,
-    Event,
-    Platform,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from payouts.services.events import (
+from payouts.models import Platform
+from webhooks.events import (
     DELIVER_CHUNK,
     EVENT_TYPES,
     deliver_enqueue,
     deliveries_insert,
 )
-from payouts.services.lookup import one_of
+from webhooks.models import DeliveryStatus, EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 MAX_URL_LENGTH = 2000

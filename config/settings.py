@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "compliance",
     "rails",
     "payouts",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

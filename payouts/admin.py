@@ -22,6 +22,7 @@ from payouts.models import (
     Earning,
     FeeRule,
     Funding,
+    IdempotencyKey,
     OutboxMessage,
     Payee,
     Payout,
@@ -36,7 +37,6 @@ from payouts.models import (
     ProviderEvent,
 )
 from payouts.services import payouts as payout_services
-from webhooks import admin as admin_webhooks  # noqa: F401 - registers the webhook admins
 
 
 def _actor(request: HttpRequest) -> str:
@@ -332,3 +332,9 @@ class ProviderEventAdmin(ReadOnlyAdmin):
         "outcome",
     )
     list_filter = ("rail", "status", "source")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key", "platform", "method", "path", "response_status", "created")
+    search_fields = ("key",)

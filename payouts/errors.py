@@ -69,23 +69,3 @@ class ApproverIsCreator(DomainError):
 
 class InvalidApiKey(DomainError):
     code = "invalid_api_key"
-
-
-class WebhookEndpointNotFound(NotFound):
-    code = "webhook_endpoint_not_found"
-
-
-class EventNotFound(NotFound):
-    code = "event_not_found"
-
-
-class InvalidUrl(InvalidInput):
-    code = "invalid_url"
-
-
-class UnknownEventType(InvalidInput):
-    code = "unknown_event_type"
-
-
-class WebhookEndpointDisabled(DomainError):
-    code = "webhook_endpoint_disabled"

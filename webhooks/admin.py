@@ -1,5 +1,5 @@
-"""Webhooks and API housekeeping in the Django admin: endpoints (never their secrets), events,
-deliveries with every attempt, and idempotency keys. Read-only; the actions call services."""
+"""Webhooks in the Django admin: endpoints (never their secrets), events, and deliveries with
+every attempt. Read-only; the actions call services."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
-from payouts.models import IdempotencyKey
 from webhooks import endpoints as webhooks
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -25,7 +24,7 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
     actions = ["enable"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("payouts.change_webhookendpoint"))
+        return bool(request.user.has_perm("webhooks.change_webhookendpoint"))
 
     @admin.action(description="Enable (resumes paused deliveries)", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
@@ -93,9 +92,3 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "is_redelivery")
     inlines = [AttemptInline]
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key", "platform", "method", "path", "response_status", "created")
-    search_fields = ("key",)

@@ -40,11 +40,10 @@ from django.utils import timezone
 from webhooks import signing
 from webhooks.endpoints import (
     api_datetime,
-    endpoint_data,
     endpoint_disable,
     endpoint_secrets,
 )
-from webhooks.events import NewEvent, events_emit
+from webhooks.events import objects_emit
 from webhooks.models import (
     DeliveryStatus,
     EndpointStatus,
@@ -308,17 +307,7 @@ def _count_failure(endpoint: WebhookEndpoint, outcome: Outcome) -> bool:
         f"{_duration(failing_for)}; the last: {outcome.error}",
     )
     endpoint.save()
-    events_emit(
-        [
-            NewEvent(
-                platform_id=endpoint.platform_id,
-                type="webhook_endpoint.disabled",
-                object_type="webhook_endpoint",
-                object_id=endpoint.id,
-                data=endpoint_data(endpoint),
-            )
-        ]
-    )
+    objects_emit(object_type="webhook_endpoint", items=[(endpoint, "webhook_endpoint.disabled")])
     logger.warning("webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason)
     return True
 
@@ -326,17 +315,6 @@ def _count_failure(endpoint: WebhookEndpoint, outcome: Outcome) -> bool:
 def _duration(span: dt.timedelta) -> str:
     hours = span.total_seconds() / 3600
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
-
-
-def delivery_attempt(*, delivery_id: int) -> Recorded | None:
-    """POST one delivery now and record the result; ``None`` when it is not pending (already
-    succeeded or given up). The caller claims it first (``deliveries_claim``) when other
-    workers may be sending; this never runs inside a transaction, as it does network I/O."""
-    assert not connection.in_atomic_block, "no network I/O inside a transaction"
-    requests = _requests([delivery_id])
-    if not requests:
-        return None
-    return attempt_record(delivery_id=delivery_id, outcome=post(requests[0]))
 
 
 def _send(delivery_ids: list[int]) -> list[Recorded]:

@@ -23,26 +23,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from core.crypto import decrypt_json, encrypt_json
-from core.db.lookup import one_of
 from core.errors import InvalidInput
-from payouts.errors import (
-    EventNotFound,
-    InvalidUrl,
-    UnknownEventType,
-    WebhookEndpointDisabled,
-    WebhookEndpointNotFound,
-)
-from payouts.models import Platform
-from webhooks.events import (
-    DELIVER_CHUNK,
-    EVENT_TYPES,
-    deliver_enqueue,
-    deliveries_insert,
-)
-from webhooks.models import DeliveryStatus, EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
+from webhooks import registry
+from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointDisabled
+from webhooks.events import DELIVER_CHUNK, deliver_enqueue, deliveries_insert
+from webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.selectors import endpoint_find, event_get
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 MAX_URL_LENGTH = 2000
@@ -74,6 +64,11 @@ def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "created": api_datetime(endpoint.created),
         "updated": api_datetime(endpoint.updated),
     }
+
+
+def endpoints_render(endpoints: Sequence[WebhookEndpoint]) -> list[dict[str, Any]]:
+    """The renderer of ``webhook_endpoint`` events (``webhooks.registry``)."""
+    return [endpoint_data(endpoint) for endpoint in endpoints]
 
 
 def endpoint_secrets(endpoint: WebhookEndpoint, *, now: dt.datetime | None = None) -> list[str]:
@@ -132,7 +127,7 @@ def url_validate(value: object) -> str:
 def _event_types(value: object) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
         raise InvalidInput("event_types is a list of event types", field="event_types")
-    unknown = sorted(set(value) - set(EVENT_TYPES))
+    unknown = sorted(set(value) - set(registry.event_types()))
     if unknown:
         raise UnknownEventType(
             f"unknown event types: {', '.join(unknown)}", field="event_types", unknown=unknown
@@ -150,7 +145,7 @@ def _description(value: object) -> str:
 
 def endpoint_create(
     *,
-    platform: Platform,
+    platform: Model,
     url: object,
     description: object = "",
     event_types: object = (),
@@ -164,7 +159,7 @@ def endpoint_create(
     types = _event_types(event_types)
     secret, encrypted = _new_secret()
     endpoint = WebhookEndpoint.objects.create(
-        platform=platform,
+        platform_id=platform.pk,
         url=clean_url,
         description=clean_description,
         event_types=types,
@@ -173,28 +168,9 @@ def endpoint_create(
     return endpoint, secret
 
 
-def endpoint_get(*, platform: Platform, endpoint_id: object) -> WebhookEndpoint:
-    """A live (not deleted) endpoint of this platform. Raises ``WebhookEndpointNotFound``, also
-    for another platform's endpoint and for a deleted one."""
-    return _endpoint(platform, endpoint_id, lock=False)
-
-
-def _endpoint(platform: Platform, endpoint_id: object, *, lock: bool) -> WebhookEndpoint:
-    query = WebhookEndpoint.objects.filter(platform=platform, deleted_at__isnull=True)
-    if lock:
-        query = query.select_for_update(no_key=True)
-    return one_of(
-        query,
-        endpoint_id,
-        error=WebhookEndpointNotFound,
-        what="webhook endpoint",
-        field="webhook_endpoint",
-    )
-
-
 def endpoint_update(
     *,
-    platform: Platform,
+    platform: Model,
     endpoint_id: object,
     url: object = None,
     description: object = None,
@@ -217,7 +193,7 @@ def endpoint_update(
     if status is not None and status not in EndpointStatus.values:
         raise InvalidInput(f"status is one of {', '.join(EndpointStatus.values)}", field="status")
     with transaction.atomic():
-        endpoint = _endpoint(platform, endpoint_id, lock=True)
+        endpoint = endpoint_find(platform, endpoint_id, lock=True)
         for name, value in fields.items():
             setattr(endpoint, name, value)
         if status == EndpointStatus.ENABLED and endpoint.status != EndpointStatus.ENABLED:
@@ -270,12 +246,12 @@ def deliveries_resume(*, endpoint_id: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def endpoint_delete(*, platform: Platform, endpoint_id: object) -> WebhookEndpoint:
+def endpoint_delete(*, platform: Model, endpoint_id: object) -> WebhookEndpoint:
     """Delete an endpoint (softly: it stays on record with its deliveries). It gets no new
     deliveries, and its pending ones end ``failed`` ("endpoint deleted"). Raises
     ``WebhookEndpointNotFound`` (also when already deleted)."""
     with transaction.atomic():
-        endpoint = _endpoint(platform, endpoint_id, lock=True)
+        endpoint = endpoint_find(platform, endpoint_id, lock=True)
         endpoint.deleted_at = timezone.now()
         endpoint.save(update_fields=["deleted_at", "updated"])
         WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
@@ -285,7 +261,7 @@ def endpoint_delete(*, platform: Platform, endpoint_id: object) -> WebhookEndpoi
 
 
 def endpoint_secret_rotate(
-    *, platform: Platform, endpoint_id: object, expires_in_s: object = 86400
+    *, platform: Model, endpoint_id: object, expires_in_s: object = 86400
 ) -> str:
     """Give an endpoint a new secret and return it (shown only now). Deliveries are signed with
     both the new and the previous secret for ``expires_in_s`` seconds (0 to 7 days; 0 drops the
@@ -303,7 +279,7 @@ def endpoint_secret_rotate(
         )
     secret, encrypted = _new_secret()
     with transaction.atomic():
-        endpoint = _endpoint(platform, endpoint_id, lock=True)
+        endpoint = endpoint_find(platform, endpoint_id, lock=True)
         if expires_in_s:
             endpoint.previous_secret_encrypted = endpoint.secret_encrypted
             endpoint.previous_secret_expires_at = timezone.now() + dt.timedelta(
@@ -317,14 +293,8 @@ def endpoint_secret_rotate(
     return secret
 
 
-def event_get(*, platform: Platform, event_id: object) -> Event:
-    """An event of this platform. Raises ``EventNotFound``, also for another platform's."""
-    events = Event.objects.filter(platform=platform)
-    return one_of(events, event_id, error=EventNotFound, what="event", field="event")
-
-
 def event_redeliver(
-    *, platform: Platform, event_id: object, endpoint_id: object = None
+    *, platform: Model, event_id: object, endpoint_id: object = None
 ) -> list[WebhookDelivery]:
     """Send an event again, as a new delivery (``is_redelivery``, with a fresh retry window),
     to each of the platform's enabled endpoints that subscribe to its type, or only to
@@ -335,7 +305,7 @@ def event_redeliver(
         event = event_get(platform=platform, event_id=event_id)
         endpoints: Sequence[WebhookEndpoint]
         if endpoint_id is not None:
-            endpoint = _endpoint(platform, endpoint_id, lock=False)
+            endpoint = endpoint_find(platform, endpoint_id, lock=False)
             if endpoint.status != EndpointStatus.ENABLED:
                 raise WebhookEndpointDisabled(
                     f"webhook endpoint {endpoint.id} is disabled", field="webhook_endpoint"
@@ -345,7 +315,7 @@ def event_redeliver(
             endpoints = [
                 e
                 for e in WebhookEndpoint.objects.filter(
-                    platform=platform, status=EndpointStatus.ENABLED, deleted_at__isnull=True
+                    platform_id=platform.pk, status=EndpointStatus.ENABLED, deleted_at__isnull=True
                 ).order_by("id")
                 if not e.event_types or event.type in e.event_types
             ]

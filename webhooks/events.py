@@ -28,41 +28,22 @@ from typing import Any
 from celery import current_app
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from core.db.bulk import rows_insert
-from payouts.lifecycle import PayoutStatus as S
-from payouts.models import Payee, Payout, PayoutBatch
+from webhooks import registry
 from webhooks.models import EndpointStatus, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# A payout's move into one of these statuses is published; the others (in_review,
-# awaiting_approval, scheduled) are internal steps.
-PAYOUT_STATUS_EVENTS: dict[str, str] = {
-    S.PROCESSING: "payout.processing",
-    S.PAID: "payout.paid",
-    S.FAILED: "payout.failed",
-    S.RETURNED: "payout.returned",
-    S.CANCELED: "payout.canceled",
-    S.REJECTED: "payout.rejected",
-}
-EVENT_TYPES: tuple[str, ...] = (
-    "payout.created",
-    *PAYOUT_STATUS_EVENTS.values(),
-    "batch.completed",
-    "payee.updated",
-    "webhook_endpoint.disabled",
-)
 # How many deliveries one ``webhooks.deliver`` message carries.
 DELIVER_CHUNK = 100
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    """An event to write: ``data`` is the object as the API renders it at this moment."""
+    """An event to write: ``data`` is the object as its renderer shows it at this moment."""
 
     platform_id: int
     type: str
@@ -84,7 +65,7 @@ def events_emit(events: Sequence[NewEvent]) -> Emitted:
     if not events:
         return Emitted([], [])
     assert connection.in_atomic_block, "an event joins the transaction of the change it describes"
-    unknown = {e.type for e in events} - set(EVENT_TYPES)
+    unknown = {e.type for e in events if not registry.is_event_type(e.type)}
     assert not unknown, f"unknown event types {unknown}"
     event_ids = _events_insert(events)
     endpoints = _endpoints({e.platform_id for e in events})
@@ -191,77 +172,22 @@ def _endpoints(platform_ids: Iterable[int]) -> dict[int, list[tuple[int, frozens
     return found
 
 
-def payout_events_emit(*, items: Sequence[tuple[Payout, str]]) -> Emitted:
-    """Emit ``(payout, type)`` events, each payout rendered as the API shows it now. Each payout
-    must be locked by the caller (or be new in its transaction)."""
-    from payouts.api.serializers.payouts import payout_data
-
+def objects_emit(*, object_type: str, items: Sequence[tuple[Any, str]]) -> Emitted:
+    """Emit ``(object, type)`` events for objects of one kind, each rendered now by the renderer
+    registered for ``object_type`` (``webhooks.registry``). An object has ``id`` and
+    ``platform_id``; the caller holds its row lock (or created it in this transaction)."""
     if not items:
         return Emitted([], [])
-    payouts = [payout for payout, _ in items]
-    # Two queries for the whole chunk rather than two per payout (the method, and the
-    # transitions that give the ledger entries), never a caller's prefetch from before the change.
-    _forget_transitions(payouts)
-    prefetch_related_objects(payouts, "method", "transitions")
-    try:
-        new = [
-            NewEvent(
-                platform_id=payout.platform_id,
-                type=type_,
-                object_type="payout",
-                object_id=payout.id,
-                data=payout_data(payout),
-            )
-            for payout, type_ in items
-        ]
-    finally:
-        # The caller may move these payouts on in this transaction: no stale transitions.
-        _forget_transitions(payouts)
-    return events_emit(new)
-
-
-def _forget_transitions(payouts: Sequence[Payout]) -> None:
-    for payout in payouts:
-        getattr(payout, "_prefetched_objects_cache", {}).pop("transitions", None)
-
-
-def payout_status_events_emit(*, payouts: Sequence[Payout]) -> Emitted:
-    """The status events of payouts that just moved: those now in a published status
-    (``PAYOUT_STATUS_EVENTS``); the rest are skipped."""
-    return payout_events_emit(
-        items=[
-            (p, PAYOUT_STATUS_EVENTS[p.status]) for p in payouts if p.status in PAYOUT_STATUS_EVENTS
-        ]
-    )
-
-
-def payee_updated_emit(*, payee: Payee) -> Emitted:
-    """``payee.updated`` for a payee whose row the caller has locked."""
-    from payouts.api.serializers.payees import payee_data
-
-    return _emit_one(payee.platform_id, "payee.updated", "payee", payee.id, payee_data(payee))
-
-
-def batch_completed_emit(*, batch: PayoutBatch) -> Emitted:
-    """``batch.completed`` for a batch whose row the caller has locked."""
-    from payouts.api.serializers.batches import batch_data
-
-    return _emit_one(
-        batch.platform_id, "batch.completed", "payout_batch", batch.id, batch_data(batch)
-    )
-
-
-def _emit_one(
-    platform_id: int, type_: str, object_type: str, object_id: int, data: dict[str, Any]
-) -> Emitted:
+    data = registry.render(object_type, [obj for obj, _ in items])
     return events_emit(
         [
             NewEvent(
-                platform_id=platform_id,
+                platform_id=obj.platform_id,
                 type=type_,
                 object_type=object_type,
-                object_id=object_id,
-                data=data,
+                object_id=obj.id,
+                data=object_data,
             )
+            for (obj, type_), object_data in zip(items, data, strict=True)
         ]
     )

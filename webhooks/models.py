@@ -1,11 +1,13 @@
-"""Events (what happened to a platform's objects) and their delivery to webhook endpoints."""
+"""Events (what happened to a platform's objects) and their delivery to webhook endpoints.
+
+The tables keep the names they had in the ``payouts`` app (``db_table``), so no data moved when
+these models did. A platform is ``payouts.Platform``, named by label: this app imports nothing
+of the apps that emit events."""
 
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-
-from payouts.models.platforms import Platform
 
 
 class EndpointStatus(models.TextChoices):
@@ -17,7 +19,7 @@ class WebhookEndpoint(models.Model):
     """Where a platform wants its events POSTed. The signing secret is kept encrypted
     (``core.crypto``); during a rotation the previous secret signs too, until it expires."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+")
+    platform = models.ForeignKey("payouts.Platform", on_delete=models.PROTECT, related_name="+")
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=500, blank=True)
     event_types = ArrayField(models.CharField(max_length=64), default=list, blank=True)  # []: all
@@ -36,6 +38,7 @@ class WebhookEndpoint(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "payouts_webhookendpoint"
         ordering = ["id"]
         indexes = [models.Index(fields=["platform", "id"], name="payouts_endpoint_platform")]
 
@@ -47,7 +50,7 @@ class Event(models.Model):
     """Something that happened to one object, written in the transaction of the change itself.
     ``sequence`` counts the object's events from 1, so a receiver can order them."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+")
+    platform = models.ForeignKey("payouts.Platform", on_delete=models.PROTECT, related_name="+")
     type = models.CharField(max_length=64)  # payout.paid, batch.completed, payee.updated, ...
     object_type = models.CharField(max_length=32)  # payout, payout_batch, payee, webhook_endpoint
     object_id = models.BigIntegerField()
@@ -56,6 +59,7 @@ class Event(models.Model):
     created = models.DateTimeField()
 
     class Meta:
+        db_table = "payouts_event"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -98,6 +102,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "payouts_webhookdelivery"
         ordering = ["id"]
         indexes = [
             models.Index(
@@ -126,6 +131,7 @@ class WebhookAttempt(models.Model):
     response_excerpt = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        db_table = "payouts_webhookattempt"
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -28,13 +28,12 @@ from webhooks.endpoints import (
     endpoint_create,
     endpoint_data,
     endpoint_delete,
-    endpoint_get,
     endpoint_secret_rotate,
     endpoint_update,
-    event_get,
     event_redeliver,
 )
 from webhooks.models import Event, WebhookEndpoint
+from webhooks.selectors import endpoint_get, event_get
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
 EVENT_TAGS = ["Events"]

@@ -22,23 +22,12 @@ from payouts.models.platforms import (
     ScheduleFrequency,
     Speed,
 )
-from webhooks.models import (
-    DeliveryStatus,
-    EndpointStatus,
-    Event,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
 
 __all__ = [
     "ApiKey",
     "AttemptStatus",
     "BatchStatus",
-    "DeliveryStatus",
     "Earning",
-    "EndpointStatus",
-    "Event",
     "FeeBearer",
     "FeeRule",
     "Funding",
@@ -63,7 +52,4 @@ __all__ = [
     "ProviderEvent",
     "ScheduleFrequency",
     "Speed",
-    "WebhookAttempt",
-    "WebhookDelivery",
-    "WebhookEndpoint",
 ]

@@ -25,7 +25,7 @@ from core.errors import DomainError
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.money import from_minor
-from payouts import postings
+from payouts import events, postings
 from payouts.errors import BatchNotFound, InsufficientFunds, InvalidTransition
 from payouts.lifecycle import PayoutStatus, is_allowed
 from payouts.models import (
@@ -42,7 +42,6 @@ from payouts.services import outbox
 from payouts.services.accounts import payee_accounts_open
 from payouts.services.batch_quotes import BatchQuoter, ItemRequest
 from payouts.services.payouts import Quote, payout_from_quote, requires_review
-from webhooks import events
 
 S = PayoutStatus
 CHUNK = 1000

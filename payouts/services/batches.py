@@ -20,6 +20,7 @@ from core.db.bulk import rows_insert
 from core.db.lookup import one_of
 from core.errors import DomainError, InvalidInput
 from ledger.money import from_minor
+from payouts import events
 from payouts.errors import ApproverIsCreator, BatchNotFound, InvalidTransition
 from payouts.lifecycle import PayoutStatus as S
 from payouts.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem, Platform
@@ -28,7 +29,6 @@ from payouts.services.batch_execution import batch_items_execute, error_text
 from payouts.services.batch_input import MAX_DESCRIPTION, Row, csv_rows, items_rows
 from payouts.services.batch_quotes import BatchQuoter
 from payouts.services.payouts import Quote, requires_approval
-from webhooks import events
 
 BULK = 2000
 SOURCES = ("json", "csv")

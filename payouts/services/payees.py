@@ -13,6 +13,7 @@ from django.utils import timezone
 from core import rows
 from core.crypto import encrypt_json, fingerprint
 from core.errors import InvalidInput, require_id
+from payouts import events
 from payouts.errors import DuplicatePayee, MethodNotFound, PayeeNotFound
 from payouts.models import (
     MethodStatus,
@@ -26,7 +27,6 @@ from payouts.models import (
     ScheduleFrequency,
 )
 from rails.methods import method_validate
-from webhooks import events
 
 PAYEE_FIELDS = ("type", "legal_name", "email", "country", "kyc_tier", "tax_profile", "metadata")
 

@@ -13,7 +13,7 @@ from core import rows
 from core.db.lookup import one_of
 from core.errors import InvalidInput
 from ledger.money import to_minor
-from payouts import postings
+from payouts import events, postings
 from payouts.errors import (
     AmountBelowFee,
     ApproverIsCreator,
@@ -40,7 +40,6 @@ from payouts.services.amounts import amount_minor, fee_minor, net_minor, platfor
 from payouts.services.payees import payee_get
 from payouts.services.transitions import Change, transition_created, transitions_apply
 from rails.routing import route_resolve
-from webhooks import events
 
 S = PayoutStatus
 

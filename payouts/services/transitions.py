@@ -20,10 +20,10 @@ from core.db.bulk import instances_insert, rows_update
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.types import EntrySpec
+from payouts import events
 from payouts.errors import InsufficientFunds, InvalidTransition
 from payouts.lifecycle import PayoutStatus, is_allowed
 from payouts.models import Payout, PayoutTransition
-from webhooks import events
 
 MAX_REASON = 500
 

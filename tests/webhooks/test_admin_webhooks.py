@@ -39,12 +39,12 @@ def test_pages_render_without_secrets(admin_client: Any, delivered: dict[str, An
         response_status=201,
     )
     for path in (
-        "/admin/payouts/webhookendpoint/",
-        f"/admin/payouts/webhookendpoint/{endpoint.id}/change/",
-        "/admin/payouts/event/",
-        f"/admin/payouts/event/{event.id}/change/",
-        "/admin/payouts/webhookdelivery/",
-        f"/admin/payouts/webhookdelivery/{delivery.id}/change/",
+        "/admin/webhooks/webhookendpoint/",
+        f"/admin/webhooks/webhookendpoint/{endpoint.id}/change/",
+        "/admin/webhooks/event/",
+        f"/admin/webhooks/event/{event.id}/change/",
+        "/admin/webhooks/webhookdelivery/",
+        f"/admin/webhooks/webhookdelivery/{delivery.id}/change/",
         "/admin/payouts/idempotencykey/",
     ):
         response = admin_client.get(path)
@@ -58,7 +58,7 @@ def test_enable_action_calls_the_service(admin_client: Any, delivered: dict[str,
     endpoint: WebhookEndpoint = delivered["endpoint"]
     endpoint_update(platform=endpoint.platform, endpoint_id=endpoint.id, status="disabled")
     response = admin_client.post(
-        "/admin/payouts/webhookendpoint/",
+        "/admin/webhooks/webhookendpoint/",
         {"action": "enable", "_selected_action": [endpoint.id]},
     )
     assert response.status_code == 302
@@ -72,7 +72,7 @@ def test_redeliver_action_makes_a_new_delivery(
     event: Event = delivered["event"]
     assert WebhookDelivery.objects.filter(event=event).count() == 1
     response = admin_client.post(
-        "/admin/payouts/event/", {"action": "redeliver", "_selected_action": [event.id]}
+        "/admin/webhooks/event/", {"action": "redeliver", "_selected_action": [event.id]}
     )
     assert response.status_code == 302
     deliveries = WebhookDelivery.objects.filter(event=event).order_by("id")

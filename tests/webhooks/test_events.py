@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from payouts import events
 from payouts.api.serializers.batches import batch_data
 from payouts.api.serializers.payees import payee_data
 from payouts.api.serializers.payouts import payout_data
@@ -19,7 +20,6 @@ from payouts.services.payees import method_disable, payee_update
 from payouts.services.payouts import payout_cancel
 from payouts.services.platforms import platform_create
 from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay, status_of
-from webhooks import events
 from webhooks.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from webhooks.events import NewEvent, events_emit
 from webhooks.models import Event, WebhookDelivery

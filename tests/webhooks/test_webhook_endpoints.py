@@ -8,9 +8,10 @@ import time
 import pytest
 
 from core.errors import InvalidInput
-from payouts.errors import InvalidUrl, UnknownEventType, WebhookEndpointNotFound
 from payouts.services.platforms import platform_create
 from webhooks import endpoints as webhooks
+from webhooks import selectors
+from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointNotFound
 from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,7 +78,7 @@ def test_endpoint_create_update_and_scope(platform) -> None:
         webhooks.endpoint_update(platform=platform, endpoint_id=endpoint.id, status="paused")
     other = platform_create(name=f"Other {time.monotonic_ns()}", currencies=["USD"])
     with pytest.raises(WebhookEndpointNotFound):
-        webhooks.endpoint_get(platform=other, endpoint_id=endpoint.id)
+        selectors.endpoint_get(platform=other, endpoint_id=endpoint.id)
     with pytest.raises(WebhookEndpointNotFound):
         webhooks.endpoint_delete(platform=other, endpoint_id=endpoint.id)
-    assert webhooks.endpoint_get(platform=platform, endpoint_id=endpoint.id).url.endswith("/b")
+    assert selectors.endpoint_get(platform=platform, endpoint_id=endpoint.id).url.endswith("/b")

@@ -13,20 +13,21 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from payouts.errors import (
-    EventNotFound,
-    WebhookEndpointDisabled,
-    WebhookEndpointNotFound,
-)
 from payouts.services.payees import payee_update
 from payouts.services.platforms import platform_create
 from tests.webhooks.webhook_receiver import FAIL, SLOW, Receiver, receiving
 from webhooks import endpoints as webhooks
+from webhooks import selectors
 from webhooks.delivery import (
     deliveries_send,
     deliveries_sweep,
     event_body,
     retry_delay_s,
+)
+from webhooks.errors import (
+    EventNotFound,
+    WebhookEndpointDisabled,
+    WebhookEndpointNotFound,
 )
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import verify
@@ -378,7 +379,7 @@ def test_a_deleted_endpoint_gets_nothing_more(platform, make_payee, receiver) ->
     assert deliveries_sweep() == {}
     assert receiver.requests == 1
     for call in (
-        lambda: webhooks.endpoint_get(platform=platform, endpoint_id=endpoint.id),
+        lambda: selectors.endpoint_get(platform=platform, endpoint_id=endpoint.id),
         lambda: webhooks.endpoint_delete(platform=platform, endpoint_id=endpoint.id),
         lambda: webhooks.endpoint_update(platform=platform, endpoint_id=endpoint.id, url=None),
         lambda: webhooks.endpoint_secret_rotate(platform=platform, endpoint_id=endpoint.id),

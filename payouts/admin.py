@@ -17,26 +17,14 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
-from payouts.models import (
-    ApiKey,
-    Earning,
-    FeeRule,
-    Funding,
-    IdempotencyKey,
-    OutboxMessage,
-    Payee,
-    Payout,
-    PayoutAttempt,
-    PayoutBatch,
-    PayoutBatchItem,
-    PayoutMethod,
-    PayoutMethodChange,
-    PayoutSchedule,
-    PayoutTransition,
-    Platform,
-    ProviderEvent,
-)
-from payouts.services import payouts as payout_services
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.execution.models import OutboxMessage, ProviderEvent
+from payouts.funds.models import Earning, Funding
+from payouts.lifecycle import services as payout_services
+from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
+from payouts.models.api import IdempotencyKey
+from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
+from payouts.platforms.models import ApiKey, FeeRule, Platform
 
 
 def _actor(request: HttpRequest) -> str:

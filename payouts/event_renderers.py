@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 
+from payouts.batches.models import PayoutBatch
 from payouts.events import EVENT_TYPES
-from payouts.models.batches import PayoutBatch
-from payouts.models.payees import Payee
-from payouts.models.payouts import Payout
+from payouts.lifecycle.models import Payout
+from payouts.payees.models import Payee
 from webhooks import registry
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from payouts.lifecycle import PayoutStatus as S
-from payouts.models.batches import PayoutBatch
-from payouts.models.payees import Payee
-from payouts.models.payouts import Payout
+from payouts.batches.models import PayoutBatch
+from payouts.lifecycle.models import Payout
+from payouts.lifecycle.rules import PayoutStatus as S
+from payouts.payees.models import Payee
 from webhooks.events import Emitted, objects_emit
 
 # A payout's move into one of these statuses is published; the others (in_review,

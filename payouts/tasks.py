@@ -9,10 +9,11 @@ import logging
 from celery import shared_task
 
 from core.tasking import TASK_RETRY
-from payouts.services import execution, settlement, sweeper
-from payouts.services.batches import batch_execute, batches_refresh
+from payouts.batches.services import batch_execute, batches_refresh
+from payouts.execution import settlement, sweeper
+from payouts.execution import submission as execution
+from payouts.schedules.services import schedules_run
 from payouts.services.idempotency import idempotency_keys_purge
-from payouts.services.schedules import schedules_run
 
 logger = logging.getLogger(__name__)
 

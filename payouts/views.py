@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from payouts.services.settlement import provider_events_store
+from payouts.execution.settlement import provider_events_store
 from rails.providers.sandbox import CallbackRejected, InvalidSignature, verify_callback
 
 logger = logging.getLogger(__name__)

@@ -38,8 +38,8 @@ from payouts.api.serializers.batches import (
     batch_quote_data,
 )
 from payouts.api.serializers.common import Problem
-from payouts.models import PayoutBatch, PayoutBatchItem
-from payouts.services.batches import (
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.batches.services import (
     batch_approve,
     batch_cancel,
     batch_create,

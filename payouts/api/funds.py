@@ -22,8 +22,8 @@ from payouts.api.serializers.funds import (
     earning_data,
     funding_data,
 )
-from payouts.models import Earning, Funding
-from payouts.services.funds import earning_create, funding_create
+from payouts.funds.models import Earning, Funding
+from payouts.funds.services import earning_create, funding_create
 
 FUNDING_TAGS = ["Fundings"]
 EARNING_TAGS = ["Earnings"]

@@ -22,9 +22,9 @@ from payouts.api.serializers.payouts import (
     payout_data,
     transition_data,
 )
-from payouts.errors import PayoutNotFound
-from payouts.models import Payout
-from payouts.services.payouts import payout_cancel, payout_create
+from payouts.common.errors import PayoutNotFound
+from payouts.lifecycle.models import Payout
+from payouts.lifecycle.services import payout_cancel, payout_create
 
 TAGS = ["Payouts"]
 

@@ -1,10 +1,11 @@
 """The payouts app's models; services write them and selectors read them."""
 
+from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
+from payouts.execution.models import OutboxMessage, ProviderCursor, ProviderEvent
+from payouts.funds.models import Earning, Funding, FundingStatus
+from payouts.lifecycle.models import AttemptStatus, Payout, PayoutAttempt, PayoutTransition
 from payouts.models.api import IdempotencyKey
-from payouts.models.batches import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
-from payouts.models.execution import OutboxMessage, ProviderCursor, ProviderEvent
-from payouts.models.money import Earning, Funding, FundingStatus
-from payouts.models.payees import (
+from payouts.payees.models import (
     MethodStatus,
     Payee,
     PayeeStatus,
@@ -13,8 +14,7 @@ from payouts.models.payees import (
     PayoutMethodChange,
     PayoutSchedule,
 )
-from payouts.models.payouts import AttemptStatus, Payout, PayoutAttempt, PayoutTransition
-from payouts.models.platforms import (
+from payouts.platforms.models import (
     ApiKey,
     FeeBearer,
     FeeRule,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from payouts.models import Payee, Platform
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method, earn, fund
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint

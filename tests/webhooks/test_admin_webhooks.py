@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from payouts.models import IdempotencyKey, Payee, Platform
+from payouts.models.api import IdempotencyKey
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
 from tests.payouts.conftest import bank_method, earn, fund, pay
 from webhooks.endpoints import endpoint_create, endpoint_update
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint

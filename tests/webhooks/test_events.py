@@ -13,12 +13,14 @@ from payouts import events
 from payouts.api.serializers.batches import batch_data
 from payouts.api.serializers.payees import payee_data
 from payouts.api.serializers.payouts import payout_data
-from payouts.errors import InsufficientFunds
-from payouts.models import Payee, Payout, PayoutBatch
-from payouts.services.batches import batch_create, batches_refresh
-from payouts.services.payees import method_disable, payee_update
-from payouts.services.payouts import payout_cancel
-from payouts.services.platforms import platform_create
+from payouts.batches.models import PayoutBatch
+from payouts.batches.services import batch_create, batches_refresh
+from payouts.common.errors import InsufficientFunds
+from payouts.lifecycle.models import Payout
+from payouts.lifecycle.services import payout_cancel
+from payouts.payees.models import Payee
+from payouts.payees.services import method_disable, payee_update
+from payouts.platforms.services import platform_create
 from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay, status_of
 from webhooks.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from webhooks.events import NewEvent, events_emit

@@ -14,7 +14,7 @@ import pytest
 from celery import current_app
 
 from config.celery import app as celery_app
-from payouts.services.payees import payee_update
+from payouts.payees.services import payee_update
 from tests.payouts.conftest import Running, bank_method, earn, fund, pay, wait_for
 from tests.webhooks.webhook_receiver import FAIL, Receiver, receiving
 from tests.workers import celery_worker

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from core.errors import InvalidInput
-from payouts.services.platforms import platform_create
+from payouts.platforms.services import platform_create
 from webhooks import endpoints as webhooks
 from webhooks import selectors
 from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointNotFound

@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from payouts.services.payees import payee_update
-from payouts.services.platforms import platform_create
+from payouts.payees.services import payee_update
+from payouts.platforms.services import platform_create
 from tests.webhooks.webhook_receiver import FAIL, SLOW, Receiver, receiving
 from webhooks import endpoints as webhooks
 from webhooks import selectors

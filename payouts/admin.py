@@ -18,11 +18,12 @@ from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
-from payouts.execution.models import OutboxMessage, ProviderEvent
+from payouts.execution.models import ProviderEvent
 from payouts.funds.models import Earning, Funding
 from payouts.lifecycle import services as payout_services
 from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
 from payouts.models.api import IdempotencyKey
+from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
 from payouts.platforms.models import ApiKey, FeeRule, Platform
 

@@ -8,15 +8,19 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 
+from payouts.batches import events as batch_events
 from payouts.batches.models import PayoutBatch
-from payouts.events import EVENT_TYPES
+from payouts.lifecycle import events as payout_events
 from payouts.lifecycle.models import Payout
+from payouts.payees import events as payee_events
 from payouts.payees.models import Payee
 from webhooks import registry
 
 
 def register() -> None:
-    registry.event_types_register(*EVENT_TYPES)
+    registry.event_types_register(
+        *payout_events.EVENT_TYPES, *batch_events.EVENT_TYPES, *payee_events.EVENT_TYPES
+    )
     registry.renderer_register("payout", payouts_render)
     registry.renderer_register("payee", payees_render)
     registry.renderer_register("payout_batch", batches_render)

@@ -25,12 +25,11 @@ from core.errors import DomainError
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.money import from_minor
-from payouts import events
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
 from payouts.batches.quotes import BatchQuoter, ItemRequest
 from payouts.common.accounts import payee_accounts_open
 from payouts.common.errors import BatchNotFound, InsufficientFunds, InvalidTransition
-from payouts.lifecycle import postings
+from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
 from payouts.lifecycle.services import Quote, payout_from_quote, requires_review

@@ -20,7 +20,7 @@ from core.db.bulk import rows_insert
 from core.db.lookup import one_of
 from core.errors import DomainError, InvalidInput
 from ledger.money import from_minor
-from payouts import events
+from payouts.batches import events
 from payouts.batches.execution import batch_items_execute, error_text
 from payouts.batches.input import MAX_DESCRIPTION, Row, csv_rows, items_rows
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem

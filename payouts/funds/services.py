@@ -20,7 +20,7 @@ from payouts.common.accounts import (
 from payouts.common.errors import DuplicateReference, InsufficientFunds, PayeeNotFound
 from payouts.funds.models import Earning, Funding, FundingStatus
 from payouts.payees.models import Payee
-from payouts.payees.services import payee_get
+from payouts.payees.selectors import payee_get
 from payouts.platforms.amounts import amount_minor, platform_currency
 from payouts.platforms.models import Platform
 

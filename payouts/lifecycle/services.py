@@ -13,7 +13,6 @@ from core import rows
 from core.db.lookup import one_of
 from core.errors import InvalidInput
 from ledger.money import to_minor
-from payouts import events
 from payouts.common.errors import (
     AmountBelowFee,
     ApproverIsCreator,
@@ -25,13 +24,13 @@ from payouts.common.errors import (
     PayoutNotCancelable,
     PayoutNotFound,
 )
-from payouts.lifecycle import postings
+from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.rules import PRE_PROCESSING, PayoutStatus
 from payouts.lifecycle.transitions import Change, transition_created, transitions_apply
 from payouts.outbox import services as outbox
 from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
-from payouts.payees.services import payee_get
+from payouts.payees.selectors import payee_get
 from payouts.platforms.amounts import amount_minor, fee_minor, net_minor, platform_currency
 from payouts.platforms.models import Platform, Speed
 from rails.routing import route_resolve

@@ -20,8 +20,8 @@ from core.db.bulk import instances_insert, rows_update
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.types import EntrySpec
-from payouts import events
 from payouts.common.errors import InsufficientFunds, InvalidTransition
+from payouts.lifecycle import events
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
 

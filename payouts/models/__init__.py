@@ -1,10 +1,11 @@
 """The payouts app's models; services write them and selectors read them."""
 
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
-from payouts.execution.models import OutboxMessage, ProviderCursor, ProviderEvent
+from payouts.execution.models import ProviderCursor, ProviderEvent
 from payouts.funds.models import Earning, Funding, FundingStatus
 from payouts.lifecycle.models import AttemptStatus, Payout, PayoutAttempt, PayoutTransition
 from payouts.models.api import IdempotencyKey
+from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import (
     MethodStatus,
     Payee,

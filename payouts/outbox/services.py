@@ -19,7 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as OperationalError_
 
 from core.db.bulk import rows_insert
-from payouts.execution.models import OutboxMessage
+from payouts.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
-from payouts.payees.services import payee_get
+from payouts.payees.selectors import payee_get
 from payouts.platforms.models import Platform
 
 

@@ -10,11 +10,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import rows
 from core.crypto import encrypt_json, fingerprint
 from core.errors import InvalidInput, require_id
-from payouts import events
-from payouts.common.errors import DuplicatePayee, MethodNotFound, PayeeNotFound
+from payouts.common.errors import DuplicatePayee, MethodNotFound
+from payouts.payees import events
 from payouts.payees.models import (
     MethodStatus,
     Payee,
@@ -24,6 +23,8 @@ from payouts.payees.models import (
     PayoutMethodChange,
     PayoutSchedule,
 )
+from payouts.payees.schedules import schedule_set
+from payouts.payees.selectors import payee_get
 from payouts.platforms.models import Platform, ScheduleFrequency
 from rails.methods import method_validate
 
@@ -97,17 +98,6 @@ def payee_create(*, platform: Platform, external_id: str, **fields: Any) -> Paye
         ) from None
 
 
-def payee_get(*, platform: Platform, payee_id: object) -> Payee:
-    """A payee of this platform; another platform's payee is ``PayeeNotFound`` like a missing
-    one."""
-    if not isinstance(payee_id, int) or isinstance(payee_id, bool) or payee_id <= 0:
-        raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
-    payee = rows.first(Payee, "platform_id = %s AND id = %s", [platform.id, payee_id])
-    if payee is None:
-        raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
-    return payee
-
-
 def payee_update(
     *, platform: Platform, payee_id: int, status: str | None = None, **fields: Any
 ) -> Payee:
@@ -178,8 +168,6 @@ def method_add(
 def _default_schedule(platform: Platform, payee: Payee, method: PayoutMethod, actor: str) -> None:
     """A payee's first method in a currency gets the platform's default schedule (none when the
     default is manual, or when the payee already has a schedule in that currency)."""
-    from payouts.schedules.services import schedule_set  # schedules builds on this module
-
     if (
         platform.default_schedule == ScheduleFrequency.MANUAL
         or payee.status != PayeeStatus.ACTIVE

@@ -19,8 +19,8 @@ from django.test import Client
 
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
 from payouts.batches.services import batch_execute
-from payouts.execution.models import OutboxMessage
 from payouts.outbox import services as outbox
+from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke, platform_create

@@ -22,10 +22,10 @@ from payouts.batches.services import (
     batch_refresh_status,
     batch_results,
 )
-from payouts.execution.models import OutboxMessage
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.services import payout_cancel, payout_quote
 from payouts.outbox import services as outbox
+from payouts.outbox.models import OutboxMessage
 from payouts.payees.services import method_disable
 from payouts.platforms.services import platform_create
 from tests.payouts.conftest import balances, bank_method, earn, entry_kinds, fund, transitions

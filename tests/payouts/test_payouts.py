@@ -9,10 +9,10 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
 from core.errors import DomainError
-from payouts.execution.models import OutboxMessage
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import TRANSITIONS
 from payouts.lifecycle.services import payout_approve, payout_cancel, payout_create, payout_quote
+from payouts.outbox.models import OutboxMessage
 from payouts.platforms.services import platform_create
 from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund, pay
 

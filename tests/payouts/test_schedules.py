@@ -11,9 +11,10 @@ import pytest
 from core.errors import DomainError
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.payees.models import PayoutSchedule
+from payouts.payees.schedules import schedule_next_run, schedule_set
 from payouts.payees.services import method_disable
 from payouts.platforms.services import platform_create
-from payouts.schedules.services import schedule_next_run, schedule_set, schedules_run
+from payouts.schedules.services import schedules_run
 from tests.payouts.conftest import balances, bank_method, earn, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)

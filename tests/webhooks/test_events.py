@@ -9,13 +9,13 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from payouts import events
 from payouts.api.serializers.batches import batch_data
 from payouts.api.serializers.payees import payee_data
 from payouts.api.serializers.payouts import payout_data
 from payouts.batches.models import PayoutBatch
 from payouts.batches.services import batch_create, batches_refresh
 from payouts.common.errors import InsufficientFunds
+from payouts.lifecycle import events
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.services import payout_cancel
 from payouts.payees.models import Payee

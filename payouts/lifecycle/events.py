@@ -1,18 +1,13 @@
-"""The events the payouts app publishes, and the calls that emit them (``webhooks.events``).
-
-Each helper runs in the caller's transaction and needs the object's row locked (or new in that
-transaction). The objects are rendered by the renderers registered at start-up
-(``payouts.event_renderers``), as the API shows them at that moment.
-"""
+"""The payout's events: ``payout.created`` and one per published status. Emitted in the
+caller's transaction, each payout locked by the caller (or new in its transaction), and rendered
+by the renderer the app registers (``payouts.event_renderers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from payouts.batches.models import PayoutBatch
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.rules import PayoutStatus as S
-from payouts.payees.models import Payee
 from webhooks.events import Emitted, objects_emit
 
 # A payout's move into one of these statuses is published; the others (in_review,
@@ -25,12 +20,7 @@ PAYOUT_STATUS_EVENTS: dict[str, str] = {
     S.CANCELED: "payout.canceled",
     S.REJECTED: "payout.rejected",
 }
-EVENT_TYPES: tuple[str, ...] = (
-    "payout.created",
-    *PAYOUT_STATUS_EVENTS.values(),
-    "batch.completed",
-    "payee.updated",
-)
+EVENT_TYPES: tuple[str, ...] = ("payout.created", *PAYOUT_STATUS_EVENTS.values())
 
 
 def payout_events_emit(*, items: Sequence[tuple[Payout, str]]) -> Emitted:
@@ -47,13 +37,3 @@ def payout_status_events_emit(*, payouts: Sequence[Payout]) -> Emitted:
             (p, PAYOUT_STATUS_EVENTS[p.status]) for p in payouts if p.status in PAYOUT_STATUS_EVENTS
         ]
     )
-
-
-def payee_updated_emit(*, payee: Payee) -> Emitted:
-    """``payee.updated`` for a payee whose row the caller has locked."""
-    return objects_emit(object_type="payee", items=[(payee, "payee.updated")])
-
-
-def batch_completed_emit(*, batch: PayoutBatch) -> Emitted:
-    """``batch.completed`` for a batch whose row the caller has locked."""
-    return objects_emit(object_type="payout_batch", items=[(batch, "batch.completed")])

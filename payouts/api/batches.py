@@ -39,12 +39,12 @@ from payouts.api.serializers.batches import (
 )
 from payouts.api.serializers.common import Problem
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.batches.selectors import batch_get
 from payouts.batches.services import (
     batch_approve,
     batch_cancel,
     batch_create,
     batch_create_from_csv,
-    batch_get,
 )
 
 TAGS = ["Payout batches"]

@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.db.bulk import rows_insert
-from core.db.lookup import one_of
 from core.errors import DomainError, InvalidInput
 from ledger.money import from_minor
 from payouts.batches import events
@@ -25,6 +24,7 @@ from payouts.batches.execution import batch_items_execute, error_text
 from payouts.batches.input import MAX_DESCRIPTION, Row, csv_rows, items_rows
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
 from payouts.batches.quotes import BatchQuoter
+from payouts.batches.selectors import batch_find
 from payouts.common.errors import ApproverIsCreator, BatchNotFound, InvalidTransition
 from payouts.lifecycle.rules import PayoutStatus as S
 from payouts.lifecycle.services import Quote, requires_approval
@@ -58,7 +58,6 @@ __all__ = [
     "batch_create",
     "batch_create_from_csv",
     "batch_execute",
-    "batch_get",
     "batch_refresh_status",
     "batch_results",
     "batches_refresh",
@@ -201,17 +200,6 @@ def _money(currency: str, total: list[int]) -> dict[str, object]:
     }
 
 
-def _locked(platform: Platform, batch_id: object) -> PayoutBatch:
-    batches = PayoutBatch.objects.select_for_update(no_key=True).filter(platform=platform)
-    return one_of(batches, batch_id, error=BatchNotFound, what="batch", field="batch")
-
-
-def batch_get(*, platform: Platform, batch_id: object) -> PayoutBatch:
-    """A batch of this platform; another platform's is ``BatchNotFound`` like a missing one."""
-    batches = PayoutBatch.objects.filter(platform=platform)
-    return one_of(batches, batch_id, error=BatchNotFound, what="batch", field="batch")
-
-
 def batch_approve(
     *, platform: Platform, batch_id: object, actor: str, execute_now: bool = True
 ) -> PayoutBatch:
@@ -221,7 +209,7 @@ def batch_approve(
     submitted it (nothing changes then), ``BatchNotFound``. ``execute_now=False`` leaves the
     execution to the ``payouts.execute_batch`` task after commit."""
     with transaction.atomic():
-        batch = _locked(platform, batch_id)
+        batch = batch_find(platform, batch_id, lock=True)
         if batch.status != BatchStatus.AWAITING_APPROVAL:
             raise InvalidTransition(
                 f"batch {batch.id} is {batch.status}, not awaiting approval", status=batch.status
@@ -244,7 +232,7 @@ def batch_cancel(*, platform: Platform, batch_id: object, actor: str) -> PayoutB
     payout is ever created. Raises ``InvalidTransition`` for any other status (an approved
     batch's payouts are canceled one by one), ``BatchNotFound``."""
     with transaction.atomic():
-        batch = _locked(platform, batch_id)
+        batch = batch_find(platform, batch_id, lock=True)
         if batch.status != BatchStatus.AWAITING_APPROVAL:
             raise InvalidTransition(
                 f"batch {batch.id} is {batch.status}; only a batch awaiting approval can be "

@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 from ledger import services as ledger
 from ledger.money import currency_exponent, to_minor
 from payouts.common.accounts import platform_accounts_open
-from payouts.common.errors import InvalidApiKey, PlatformNotFound
+from payouts.common.errors import InvalidApiKey
 from payouts.platforms.models import ApiKey, FeeBearer, FeeRule, Platform, ScheduleFrequency
 from rails.routing import route_default_install
 
@@ -103,13 +103,6 @@ def _thresholds(raw: dict[str, str]) -> dict[str, str]:
             raise InvalidInput("an approval threshold is positive", field="approval_thresholds")
         checked[str(currency)] = str(amount)
     return checked
-
-
-def platform_get(*, code: str) -> Platform:
-    platform = Platform.objects.filter(code=code).first()
-    if platform is None:
-        raise PlatformNotFound(f"no platform with code {code}", code=code)
-    return platform
 
 
 def fee_rule_set(

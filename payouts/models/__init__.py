@@ -1,4 +1,5 @@
-"""The payouts app's models; services write them and selectors read them."""
+"""Every room's models, listed so that Django finds them. Nothing in the domain imports this
+module: each room imports the models it uses from their own room (import-linter checks it)."""
 
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
 from payouts.execution.models import ProviderCursor, ProviderEvent

@@ -47,8 +47,8 @@ from django.db import connection
 # bench/payouts.py refuses a DATABASE_URL without "bench" or no REDIS_URL, sets Django up, and
 # lends its helpers: recreating the database, seeding payees, child processes.
 import bench.payouts as house
-from payouts.models import Payout
-from payouts.services.platforms import api_key_create
+from payouts.lifecycle.models import Payout
+from payouts.platforms.services import api_key_create
 
 POST_RPS, POST_P99_MS, GET_RPS = 300.0, 100.0, 1000.0  # the targets
 RATE_LIMIT = "1000000"

@@ -56,10 +56,11 @@ from tqdm import tqdm  # noqa: E402
 
 from core.crypto import encrypt_json, fingerprint  # noqa: E402
 from ledger import selectors as ledger_selectors  # noqa: E402
-from payouts.models import Payee, Payout, PayoutMethod  # noqa: E402
-from payouts.services.batches import batch_create  # noqa: E402
-from payouts.services.funds import earnings_create_many, funding_create  # noqa: E402
-from payouts.services.platforms import platform_create  # noqa: E402
+from payouts.batches.services import batch_create  # noqa: E402
+from payouts.funds.services import earnings_create_many, funding_create  # noqa: E402
+from payouts.lifecycle.models import Payout  # noqa: E402
+from payouts.payees.models import Payee, PayoutMethod  # noqa: E402
+from payouts.platforms.services import platform_create  # noqa: E402
 from rails.methods import method_validate  # noqa: E402
 from sandbox.store import delete_prefix  # noqa: E402
 

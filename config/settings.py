@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "compliance",
     "rails",
     "payouts",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -130,13 +131,13 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
     "SCHEMA_PATH_PREFIX": "/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "PayoutStatusEnum": "payouts.lifecycle.PayoutStatus",
-        "WebhookEndpointStatusEnum": "payouts.models.webhooks.EndpointStatus",
-        "PayeeStatusEnum": "payouts.models.payees.PayeeStatus",
-        "PayoutMethodStatusEnum": "payouts.models.payees.MethodStatus",
-        "BatchStatusEnum": "payouts.models.batches.BatchStatus",
-        "BatchItemStatusEnum": "payouts.models.batches.ItemStatus",
-        "FundingStatusEnum": "payouts.models.money.FundingStatus",
+        "PayoutStatusEnum": "payouts.lifecycle.rules.PayoutStatus",
+        "WebhookEndpointStatusEnum": "webhooks.models.EndpointStatus",
+        "PayeeStatusEnum": "payouts.payees.models.PayeeStatus",
+        "PayoutMethodStatusEnum": "payouts.payees.models.MethodStatus",
+        "BatchStatusEnum": "payouts.batches.models.BatchStatus",
+        "BatchItemStatusEnum": "payouts.batches.models.ItemStatus",
+        "FundingStatusEnum": "payouts.funds.models.FundingStatus",
     },
 }
 # A batch's CSV may come as a raw text/csv body of up to 5 MB (payouts.api.batches).

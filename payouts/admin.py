@@ -17,26 +17,15 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
-from payouts import admin_webhooks  # noqa: F401 - registers the webhook admins
-from payouts.models import (
-    ApiKey,
-    Earning,
-    FeeRule,
-    Funding,
-    OutboxMessage,
-    Payee,
-    Payout,
-    PayoutAttempt,
-    PayoutBatch,
-    PayoutBatchItem,
-    PayoutMethod,
-    PayoutMethodChange,
-    PayoutSchedule,
-    PayoutTransition,
-    Platform,
-    ProviderEvent,
-)
-from payouts.services import payouts as payout_services
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.execution.models import ProviderEvent
+from payouts.funds.models import Earning, Funding
+from payouts.lifecycle import services as payout_services
+from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
+from payouts.models.api import IdempotencyKey
+from payouts.outbox.models import OutboxMessage
+from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
+from payouts.platforms.models import ApiKey, FeeRule, Platform
 
 
 def _actor(request: HttpRequest) -> str:
@@ -332,3 +321,9 @@ class ProviderEventAdmin(ReadOnlyAdmin):
         "outcome",
     )
     list_filter = ("rail", "status", "source")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("key", "platform", "method", "path", "response_status", "created")
+    search_fields = ("key",)

@@ -1,44 +1,35 @@
 """The payouts app's Celery tasks. They take ids (or nothing), call one service, and are safe to
-run twice. They run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*"), and the webhook
-tasks on the ``webhooks`` queue ("webhooks.*"), so a slow receiver never delays payouts."""
+run twice. They run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*"); the webhook tasks
+(``webhooks.tasks``) run on the ``webhooks`` queue, so a slow receiver never delays payouts."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from payouts.services import execution, settlement, sweeper, webhook_delivery
-from payouts.services.batches import batch_execute, batches_refresh
+from core.tasking import TASK_RETRY
+from payouts.batches.services import batch_execute, batches_refresh
+from payouts.execution import settlement, sweeper
+from payouts.execution import submission as execution
+from payouts.schedules.services import schedules_run
 from payouts.services.idempotency import idempotency_keys_purge
-from payouts.services.schedules import schedules_run
 
 logger = logging.getLogger(__name__)
 
-_RETRY: dict[str, Any] = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "max_retries": 5,
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-}
 
-
-@shared_task(name="payouts.execute", **_RETRY)
+@shared_task(name="payouts.execute", **TASK_RETRY)
 def execute() -> int:
     """Submit every due payout (claims are SKIP LOCKED, so several run side by side)."""
     return execution.execute_due()
 
 
-@shared_task(name="payouts.resolve_attempts", **_RETRY)
+@shared_task(name="payouts.resolve_attempts", **TASK_RETRY)
 def resolve_attempts(attempt_ids: list[int]) -> None:
     execution.attempts_resolve(attempt_ids=attempt_ids)
 
 
-@shared_task(name="payouts.apply_events", **_RETRY)
+@shared_task(name="payouts.apply_events", **TASK_RETRY)
 def apply_events() -> int:
     """Apply stored provider events until none is left."""
     total = 0
@@ -47,12 +38,12 @@ def apply_events() -> int:
     return total
 
 
-@shared_task(name="payouts.poll_provider", **_RETRY)
+@shared_task(name="payouts.poll_provider", **TASK_RETRY)
 def poll_provider(rail: str = "sandbox") -> int:
     return settlement.provider_events_poll(rail=rail)
 
 
-@shared_task(name="payouts.sweep", **_RETRY)
+@shared_task(name="payouts.sweep", **TASK_RETRY)
 def sweep() -> dict[str, int]:
     """Re-enqueue whatever is due or stuck (beat runs this every few seconds)."""
     return sweeper.sweep()
@@ -61,7 +52,7 @@ def sweep() -> dict[str, int]:
 SCHEDULES_PER_RUN = 500
 
 
-@shared_task(name="payouts.run_schedules", **_RETRY)
+@shared_task(name="payouts.run_schedules", **TASK_RETRY)
 def run_schedules() -> int:
     """Run every due schedule, ``SCHEDULES_PER_RUN`` per transaction; returns how many ran."""
     total = 0
@@ -72,32 +63,19 @@ def run_schedules() -> int:
             return total
 
 
-@shared_task(name="payouts.execute_batch", **_RETRY)
+@shared_task(name="payouts.execute_batch", **TASK_RETRY)
 def execute_batch(batch_id: int) -> str:
     """Finish executing an approved batch (after a crash mid-way, say); returns its status."""
     return batch_execute(batch_id=batch_id, actor="system:batch").status
 
 
-@shared_task(name="payouts.refresh_batches", **_RETRY)
+@shared_task(name="payouts.refresh_batches", **TASK_RETRY)
 def refresh_batches() -> int:
     """Mark approved batches whose payouts are all paid or final as completed."""
     return batches_refresh()
 
 
-@shared_task(name="webhooks.deliver", **_RETRY)
-def webhooks_deliver(delivery_ids: list[int]) -> dict[str, int]:
-    """POST these deliveries (enqueued after the commit that wrote them). Deliveries already
-    succeeded, given up, not yet due or leased by another worker are skipped."""
-    return webhook_delivery.deliveries_send(delivery_ids=[int(i) for i in delivery_ids])
-
-
-@shared_task(name="webhooks.sweep", **_RETRY)
-def webhooks_sweep() -> dict[str, int]:
-    """POST every due delivery: retries, and any whose message was lost (beat: every 5 s)."""
-    return webhook_delivery.deliveries_sweep()
-
-
-@shared_task(name="payouts.purge_idempotency_keys", **_RETRY)
+@shared_task(name="payouts.purge_idempotency_keys", **TASK_RETRY)
 def purge_idempotency_keys() -> int:
     """Delete API idempotency keys older than 30 days (beat: hourly)."""
     return idempotency_keys_purge()

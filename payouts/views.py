@@ -8,8 +8,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from payouts.services.providers import provider_client
-from payouts.services.settlement import provider_events_store
+from payouts.execution.providers import provider_client
+from payouts.execution.settlement import provider_events_store
 from rails.providers.base import CallbackRejected, InvalidSignature
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ one (the sender signs with both during the overlap, so holding either is enough)
 What it shows:
 
 1. verify the ``Payouts-Signature`` header over the raw body, before parsing anything
-   (``verify`` below is a copy of ``payouts/signing.py``);
+   (``verify`` below is a copy of ``webhooks/signing.py``);
 2. answer 2xx quickly; anything else (or no answer within 10 s) means "send it again later";
 3. deliveries are at least once: remember the event ids you have handled and ignore repeats;
 4. deliveries can arrive out of order: the ``sequence`` of an object's events tells which is the
@@ -44,7 +44,7 @@ class SignatureError(Exception):
 
 def verify(body: bytes, header: str, secret: str, tolerance_s: int = TOLERANCE_S) -> None:
     """Raise ``SignatureError`` unless ``header`` is a recent signature of ``body`` by
-    ``secret`` (a copy of ``payouts.signing.verify``)."""
+    ``secret`` (a copy of ``webhooks.signing.verify``)."""
     timestamps, signatures = [], []
     for part in (header or "").split(","):
         name, separator, value = part.strip().partition("=")

@@ -11,9 +11,9 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from payouts.errors import InvalidApiKey
-from payouts.models import ApiKey, Platform
-from payouts.services.platforms import api_key_authenticate
+from payouts.common.errors import InvalidApiKey
+from payouts.platforms.models import ApiKey, Platform
+from payouts.platforms.services import api_key_authenticate
 
 
 @dataclass(frozen=True)

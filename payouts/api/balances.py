@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from payouts.api.base import PlatformView
 from payouts.api.serializers.ledger import PlatformBalanceList, balance_data
-from payouts.selectors.ledger import platform_balances
+from payouts.funds.selectors import platform_balances
 
 
 class BalancesView(PlatformView):

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from payouts.api.auth import ApiKeyAuthentication, Caller, HasScope
 from payouts.api.pagination import Cursor
 from payouts.api.throttling import PerKeyRateThrottle
-from payouts.models import Platform
+from payouts.platforms.models import Platform
 
 
 class PlatformView(APIView):

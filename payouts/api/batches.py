@@ -38,13 +38,13 @@ from payouts.api.serializers.batches import (
     batch_quote_data,
 )
 from payouts.api.serializers.common import Problem
-from payouts.models import PayoutBatch, PayoutBatchItem
-from payouts.services.batches import (
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.batches.selectors import batch_get
+from payouts.batches.services import (
     batch_approve,
     batch_cancel,
     batch_create,
     batch_create_from_csv,
-    batch_get,
 )
 
 TAGS = ["Payout batches"]

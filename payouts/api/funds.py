@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.db.lookup import one_of
 from core.errors import NotFound
 from payouts.api import keyset
 from payouts.api.base import PlatformView
@@ -21,9 +22,8 @@ from payouts.api.serializers.funds import (
     earning_data,
     funding_data,
 )
-from payouts.models import Earning, Funding
-from payouts.services.funds import earning_create, funding_create
-from payouts.services.lookup import one_of
+from payouts.funds.models import Earning, Funding
+from payouts.funds.services import earning_create, funding_create
 
 FUNDING_TAGS = ["Fundings"]
 EARNING_TAGS = ["Earnings"]

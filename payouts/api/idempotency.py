@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from payouts.api.auth import Caller
 from payouts.api.problems import PROBLEM_TYPE, problem
-from payouts.models import IdempotencyKey
+from payouts.models.api import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII

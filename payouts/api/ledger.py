@@ -21,7 +21,7 @@ from payouts.api.serializers.ledger import (
     entry_data,
     statement_data,
 )
-from payouts.selectors.ledger import (
+from payouts.funds.selectors import (
     book_account,
     book_accounts,
     book_entries,

@@ -14,8 +14,8 @@ from payouts.api.serializers.payees import (
     PayabilityQuery,
     balance_data,
 )
-from payouts.selectors.payability import payee_payability
-from payouts.selectors.payees import payee_balances
+from payouts.funds.balances import payee_balances
+from payouts.payees.payability import payee_payability
 
 TAGS = ["Payees"]
 

@@ -19,8 +19,8 @@ from payouts.api.serializers.methods import (
     MethodPage,
     method_data,
 )
-from payouts.selectors.payees import method_get, method_list
-from payouts.services.payees import method_add, method_disable
+from payouts.payees.selectors import method_get, method_list
+from payouts.payees.services import method_add, method_disable
 
 TAGS = ["Payout methods"]
 

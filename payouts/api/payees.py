@@ -17,8 +17,8 @@ from payouts.api.serializers.payees import (
     PayeeUpdate,
     payee_data,
 )
-from payouts.selectors.payees import payee_list
-from payouts.services.payees import payee_create, payee_get, payee_update
+from payouts.payees.selectors import payee_get, payee_list
+from payouts.payees.services import payee_create, payee_update
 
 TAGS = ["Payees"]
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.db.lookup import one_of
 from payouts.api import keyset
 from payouts.api.base import PlatformView
 from payouts.api.idempotency import header_parameter, idempotent
@@ -21,10 +22,9 @@ from payouts.api.serializers.payouts import (
     payout_data,
     transition_data,
 )
-from payouts.errors import PayoutNotFound
-from payouts.models import Payout
-from payouts.services.lookup import one_of
-from payouts.services.payouts import payout_cancel, payout_create
+from payouts.common.errors import PayoutNotFound
+from payouts.lifecycle.models import Payout
+from payouts.lifecycle.services import payout_cancel, payout_create
 
 TAGS = ["Payouts"]
 

@@ -14,7 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, InvalidInput, NotFound
 from payouts.api.middleware import request_id_of
-from payouts.errors import DuplicatePayee, DuplicateReference
+from payouts.common.errors import DuplicatePayee, DuplicateReference
 from rails.methods.errors import InvalidMethod
 
 logger = logging.getLogger(__name__)

@@ -24,17 +24,16 @@ from payouts.api.serializers.webhooks import (
     delivery_data,
     event_data,
 )
-from payouts.models import Event, WebhookEndpoint
-from payouts.services.webhooks import (
+from webhooks.endpoints import (
     endpoint_create,
     endpoint_data,
     endpoint_delete,
-    endpoint_get,
     endpoint_secret_rotate,
     endpoint_update,
-    event_get,
     event_redeliver,
 )
+from webhooks.models import Event, WebhookEndpoint
+from webhooks.selectors import endpoint_get, event_get
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
 EVENT_TAGS = ["Events"]

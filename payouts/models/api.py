@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from payouts.models.platforms import Platform
+from payouts.platforms.models import Platform
 
 
 class IdempotencyKey(models.Model):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from payouts.models import IdempotencyKey
+from payouts.models.api import IdempotencyKey
 
 KEEP_DAYS = 30
 

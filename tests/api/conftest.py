@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from payouts.models import Platform
-from payouts.services.platforms import api_key_create, platform_create
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_create, platform_create
 from tests.payouts.conftest import make_payee, platform  # noqa: F401 - fixtures used here
 
 

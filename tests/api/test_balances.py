@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from payouts.models import Payee, Platform
-from payouts.services.execution import payouts_start_due
-from payouts.services.platforms import api_key_revoke
+from payouts.execution.submission import payouts_start_due
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method, earn, fund, pay, status_of
 

@@ -21,9 +21,11 @@ from celery import current_app
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from payouts.models import OutboxMessage, Payout, PayoutTransition, Platform
-from payouts.services import outbox
-from payouts.services.sweeper import sweep
+from payouts.execution.sweeper import sweep
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.outbox import services as outbox
+from payouts.outbox.models import OutboxMessage
+from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
 from tests.api.test_batches import (  # noqa: F401 - fixtures used here
     PATH,

@@ -17,17 +17,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from payouts.models import (
-    OutboxMessage,
-    Payee,
-    PayoutBatch,
-    PayoutBatchItem,
-    PayoutMethod,
-    Platform,
-)
-from payouts.services import outbox
-from payouts.services.batches import batch_execute
-from payouts.services.platforms import api_key_revoke, platform_create
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.batches.services import batch_execute
+from payouts.outbox import services as outbox
+from payouts.outbox.models import OutboxMessage
+from payouts.payees.models import Payee, PayoutMethod
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke, platform_create
 from tests.api.conftest import Api, api_for, assert_problem
 from tests.payouts.conftest import balances, bank_method, earn, fund
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from payouts.services.platforms import api_key_create, platform_create
+from payouts.platforms.services import api_key_create, platform_create
 from tests.api.contract import GeneratedClient, generated_client
 from tests.payouts.conftest import ROUTING, Running, running, verify_clean  # noqa: F401 - fixture
 from tests.workers import celery_worker

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client, override_settings
 
 from payouts.api import redis as api_redis
-from payouts.models import Payout
-from payouts.services.platforms import api_key_revoke
+from payouts.lifecycle.models import Payout
+from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
 
 pytestmark = pytest.mark.django_db

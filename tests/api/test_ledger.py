@@ -13,10 +13,12 @@ import pytest
 from django.test import Client
 
 from ledger import selectors as ledger_selectors
-from payouts.models import Payee, Payout, Platform
-from payouts.services.accounts import available_code
-from payouts.services.execution import payouts_start_due
-from payouts.services.platforms import api_key_revoke
+from payouts.common.accounts import available_code
+from payouts.execution.submission import payouts_start_due
+from payouts.lifecycle.models import Payout
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method, earn, fund, pay
 

@@ -11,9 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from payouts.models import Payee, Payout, PayoutMethod, Platform
-from payouts.services.payees import method_disable
-from payouts.services.platforms import api_key_revoke
+from payouts.lifecycle.models import Payout
+from payouts.payees.models import Payee, PayoutMethod
+from payouts.payees.services import method_disable
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import (
     ACTOR,

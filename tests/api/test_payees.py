@@ -11,8 +11,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from payouts.models import IdempotencyKey, Payee, Platform
-from payouts.services.platforms import api_key_revoke
+from payouts.models.api import IdempotencyKey
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
 
 pytestmark = pytest.mark.django_db

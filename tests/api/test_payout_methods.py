@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from payouts.api.serializers.methods import CREATE_SHAPES
-from payouts.models import Payee, PayoutMethod, PayoutMethodChange, Platform
-from payouts.services.platforms import api_key_revoke
+from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_revoke
 from rails.methods import METHOD_FIELDS, MethodType
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method

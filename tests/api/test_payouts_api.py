@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from payouts.models import Earning, Funding, Payee, Payout, PayoutTransition, Platform
+from payouts.funds.models import Earning, Funding
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import balances, bank_method, earn, fund
 

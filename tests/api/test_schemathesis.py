@@ -50,8 +50,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from payouts.models import Platform
-from payouts.services.platforms import api_key_create, platform_create
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_create, platform_create
 from tests.payouts.conftest import bank_method, earn, fund, pay
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
@@ -121,11 +121,11 @@ def seeded(db: None, settings: Any) -> Iterator[str]:
 
 def _seed(platform: Platform) -> dict[str, int]:
     from ledger.selectors import account_get
-    from payouts.models import Earning, Funding
-    from payouts.services.accounts import available_code
-    from payouts.services.batches import batch_create
-    from payouts.services.payees import payee_create
-    from payouts.services.webhooks import endpoint_create
+    from payouts.batches.services import batch_create
+    from payouts.common.accounts import available_code
+    from payouts.funds.models import Earning, Funding
+    from payouts.payees.services import payee_create
+    from webhooks.endpoints import endpoint_create
 
     payee = payee_create(
         platform=platform,
@@ -168,7 +168,7 @@ def _seed(platform: Platform) -> dict[str, int]:
 
 
 def _first_event_id(platform: Platform) -> int | None:
-    from payouts.models import Event
+    from webhooks.models import Event
 
     return Event.objects.filter(platform=platform).values_list("id", flat=True).first()
 

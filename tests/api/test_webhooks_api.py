@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from payouts.models import Event, Payee, Platform, WebhookDelivery, WebhookEndpoint
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import bank_method, earn, fund
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

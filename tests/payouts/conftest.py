@@ -13,11 +13,13 @@ from django.conf import settings
 
 from ledger import selectors as ledger_selectors
 from ledger.money import to_minor
-from payouts.models import Payee, Payout, PayoutMethod, Platform
-from payouts.services import payees as payee_services
-from payouts.services.accounts import available_code, held_code, in_transit_code
-from payouts.services.funds import earning_create, funding_create
-from payouts.services.platforms import platform_create
+from payouts.common.accounts import available_code, held_code, in_transit_code
+from payouts.funds.services import earning_create, funding_create
+from payouts.lifecycle.models import Payout
+from payouts.payees import services as payee_services
+from payouts.payees.models import Payee, PayoutMethod
+from payouts.platforms.models import Platform
+from payouts.platforms.services import platform_create
 
 ACTOR = "user:maker"
 ROUTING = "021000021"
@@ -79,7 +81,7 @@ def earn(platform: Platform, payee: Payee, amount: str, currency: str = "USD") -
 
 def pay(platform: Platform, payee: Payee, method: PayoutMethod, amount: str, **kw: Any) -> Payout:
     """``payout_create`` in USD by the test's maker (``kw``: speed, scheduled_for, actor...)."""
-    from payouts.services.payouts import payout_create
+    from payouts.lifecycle.services import payout_create
 
     kw.setdefault("actor", ACTOR)
     return payout_create(
@@ -177,7 +179,7 @@ class Running:
 def running(live_server: Any, settings: Any) -> Iterator[Running]:
     """The sandbox provider (its own process), calling back our live server; our settings and
     provider client point at it."""
-    from payouts.services.providers import provider_client
+    from payouts.execution.providers import provider_client
     from tests.sandbox_process import sandbox_server
 
     callback_url = f"{live_server.url}/callbacks/sandbox"

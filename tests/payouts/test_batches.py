@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 
 from core.errors import DomainError
-from payouts.models import (
-    OutboxMessage,
-    Payout,
-    PayoutBatch,
-    PayoutBatchItem,
-    PayoutTransition,
-)
-from payouts.services import batch_execution, outbox
-from payouts.services.batch_quotes import BatchQuoter, ItemRequest
-from payouts.services.batches import (
+from payouts.batches import execution as batch_execution
+from payouts.batches.models import PayoutBatch, PayoutBatchItem
+from payouts.batches.quotes import BatchQuoter, ItemRequest
+from payouts.batches.services import (
     batch_approve,
     batch_cancel,
     batch_create,
@@ -28,9 +22,12 @@ from payouts.services.batches import (
     batch_refresh_status,
     batch_results,
 )
-from payouts.services.payees import method_disable
-from payouts.services.payouts import payout_cancel, payout_quote
-from payouts.services.platforms import platform_create
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.services import payout_cancel, payout_quote
+from payouts.outbox import services as outbox
+from payouts.outbox.models import OutboxMessage
+from payouts.payees.services import method_disable
+from payouts.platforms.services import platform_create
 from tests.payouts.conftest import balances, bank_method, earn, entry_kinds, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)

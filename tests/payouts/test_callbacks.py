@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from payouts.models import Payout, ProviderEvent
+from payouts.execution.models import ProviderEvent
+from payouts.lifecycle.models import Payout
 from sandbox.callbacks import signature_header
 from tests.payouts.conftest import (
     Running,

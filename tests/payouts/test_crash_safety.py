@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from django.db import transaction
 
-from payouts import crashpoints
-from payouts.models import Payout, PayoutAttempt
+from payouts.execution import crashpoints
+from payouts.lifecycle.models import Payout, PayoutAttempt
 from tests.payouts.conftest import (
     Running,
     balances,

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from payouts.models import Payout, PayoutAttempt
-from payouts.services.payouts import payout_cancel, payout_reject
-from payouts.services.platforms import platform_create
+from payouts.lifecycle.models import Payout, PayoutAttempt
+from payouts.lifecycle.services import payout_cancel, payout_reject
+from payouts.platforms.services import platform_create
 from tests.payouts.conftest import (
     ACTOR,
     Running,

@@ -6,8 +6,8 @@ import pytest
 
 from core.errors import DomainError
 from ledger import selectors as ledger_selectors
-from payouts.models import Earning, Funding
-from payouts.services.funds import earning_create, earnings_create_many, funding_create
+from payouts.funds.models import Earning, Funding
+from payouts.funds.services import earning_create, earnings_create_many, funding_create
 from tests.payouts.conftest import ACTOR, balances, fund
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,10 +9,11 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
 from core.errors import DomainError
-from payouts.lifecycle import TRANSITIONS
-from payouts.models import OutboxMessage, Payout, PayoutTransition
-from payouts.services.payouts import payout_approve, payout_cancel, payout_create, payout_quote
-from payouts.services.platforms import platform_create
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.rules import TRANSITIONS
+from payouts.lifecycle.services import payout_approve, payout_cancel, payout_create, payout_quote
+from payouts.outbox.models import OutboxMessage
+from payouts.platforms.services import platform_create
 from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -232,8 +233,8 @@ def test_concurrent_creations_never_overdraw(platform, make_payee) -> None:
 def test_bad_methods_are_typed_errors_that_store_nothing(
     platform, make_payee, type_, currency, fields, code
 ) -> None:
-    from payouts.models import PayoutMethod, PayoutMethodChange
-    from payouts.services.payees import method_add
+    from payouts.payees.models import PayoutMethod, PayoutMethodChange
+    from payouts.payees.services import method_add
 
     payee = make_payee()
     with pytest.raises(DomainError) as caught:
@@ -254,8 +255,8 @@ def test_bad_methods_are_typed_errors_that_store_nothing(
 def test_methods_are_encrypted_and_changes_recorded(platform, make_payee) -> None:
     from django.db import connection as conn
 
-    from payouts.models import PayoutMethodChange
-    from payouts.services.payees import method_disable
+    from payouts.payees.models import PayoutMethodChange
+    from payouts.payees.services import method_disable
 
     payee = make_payee()
     method = bank_method(platform, payee, "000123456789")

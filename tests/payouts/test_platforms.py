@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 
 from core.errors import DomainError
 from ledger import selectors as ledger_selectors
-from payouts.models import ApiKey, Platform
-from payouts.services.platforms import api_key_authenticate
+from payouts.platforms.models import ApiKey, Platform
+from payouts.platforms.services import api_key_authenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,10 +9,12 @@ import time
 import pytest
 
 from core.errors import DomainError
-from payouts.models import Payout, PayoutSchedule, PayoutTransition
-from payouts.services.payees import method_disable
-from payouts.services.platforms import platform_create
-from payouts.services.schedules import schedule_next_run, schedule_set, schedules_run
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.payees.models import PayoutSchedule
+from payouts.payees.schedules import schedule_next_run, schedule_set
+from payouts.payees.services import method_disable
+from payouts.platforms.services import platform_create
+from payouts.schedules.services import schedules_run
 from tests.payouts.conftest import balances, bank_method, earn, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -245,9 +247,9 @@ def test_one_schedule_that_cannot_pay_does_not_stop_the_others(plat, payee_with)
 
 @pytest.mark.django_db(transaction=True)
 def test_a_platforms_default_schedule_applies_to_a_payees_first_method() -> None:
-    from payouts.models import PayoutSchedule
-    from payouts.services.payees import method_add, payee_create
-    from payouts.services.platforms import platform_create
+    from payouts.payees.models import PayoutSchedule
+    from payouts.payees.services import method_add, payee_create
+    from payouts.platforms.services import platform_create
 
     platform = platform_create(name="Weekly", currencies=["USD"], default_schedule="weekly")
     payee = payee_create(

@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from payouts.api.fields import AmountField, CurrencyField, id_field
 from payouts.api.serializers.common import AmountOut, money, page_of, when
-from payouts.lifecycle import PayoutStatus
-from payouts.models import BatchStatus, ItemStatus, PayoutBatch, Speed
+from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch
+from payouts.lifecycle.rules import PayoutStatus
+from payouts.platforms.models import Speed
 
 MAX_DESCRIPTION = 500
 

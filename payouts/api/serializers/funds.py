@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from payouts.api.fields import AmountField, CurrencyField, Text, id_field
 from payouts.api.serializers.common import AmountOut, money, page_of, when
-from payouts.models import Earning, Funding, FundingStatus
+from payouts.funds.models import Earning, Funding, FundingStatus
 
 
 class FundingCreate(serializers.Serializer):

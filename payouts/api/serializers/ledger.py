@@ -15,7 +15,7 @@ from ledger.selectors import StatementLine, StatementPage
 from ledger.types import AccountInfo
 from payouts.api.fields import CurrencyField
 from payouts.api.serializers.common import AmountOut, page_of, when
-from payouts.selectors.ledger import BookEntry, BookPosting, PlatformBalance
+from payouts.funds.selectors import BookEntry, BookPosting, PlatformBalance
 
 MAX_STATEMENT_DAYS = 366
 ACCOUNT_TYPES = ["asset", "liability", "equity", "revenue", "expense"]

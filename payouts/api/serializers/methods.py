@@ -16,7 +16,7 @@ from payouts.api.serializers.payees import (
     has_bad_characters,
     safe_name,
 )
-from payouts.models import MethodStatus, PayoutMethod
+from payouts.payees.models import MethodStatus, PayoutMethod
 from rails.methods import MethodType
 
 METHOD_TYPES = [(kind.value, kind.value) for kind in MethodType]

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from payouts.api.fields import Choice, CurrencyField, Text
 from payouts.api.serializers.common import AmountOut, money, page_of, when
-from payouts.models import Payee, PayeeStatus, PayeeType
+from payouts.payees.models import Payee, PayeeStatus, PayeeType
 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX_LENGTH = 40

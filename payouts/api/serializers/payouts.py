@@ -8,8 +8,9 @@ from rest_framework import serializers
 
 from payouts.api.fields import AmountField, CurrencyField, Text, id_field
 from payouts.api.serializers.common import AmountOut, money, page_of, when
-from payouts.lifecycle import PayoutStatus
-from payouts.models import Payout, PayoutTransition, Speed
+from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.rules import PayoutStatus
+from payouts.platforms.models import Speed
 
 
 class PayoutCreate(serializers.Serializer):

@@ -8,8 +8,11 @@ from rest_framework import serializers
 
 from payouts.api.fields import Text, id_field
 from payouts.api.serializers.common import page_of, when
-from payouts.models import EndpointStatus, Event, WebhookDelivery
-from payouts.services.events import EVENT_TYPES
+from webhooks.models import EndpointStatus, Event, WebhookDelivery
+from webhooks.registry import event_types
+
+# Read when the API's modules load, once every app has registered its types.
+EVENT_TYPES = event_types()
 
 
 class EndpointCreate(serializers.Serializer):

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
-from payouts.services.platforms import ALL_SCOPES, api_key_create, platform_get
+from payouts.platforms.selectors import platform_get
+from payouts.platforms.services import ALL_SCOPES, api_key_create
 
 
 class Command(BaseCommand):

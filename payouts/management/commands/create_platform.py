@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
-from payouts.services.platforms import api_key_create, platform_create
+from payouts.platforms.services import api_key_create, platform_create
 
 
 class Command(BaseCommand):

@@ -16,11 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from payouts.models import Payee, Payout, Platform
-from payouts.services import payees as payee_services
-from payouts.services.funds import earning_create, funding_create
-from payouts.services.payouts import payout_cancel, payout_create
-from payouts.services.platforms import api_key_create, platform_create
+from payouts.funds.services import earning_create, funding_create
+from payouts.lifecycle.models import Payout
+from payouts.lifecycle.services import payout_cancel, payout_create
+from payouts.payees import services as payee_services
+from payouts.payees.models import Payee
+from payouts.platforms.models import Platform
+from payouts.platforms.services import api_key_create, platform_create
 
 CODE = "demo-marketplace"
 ACTOR = "user:demo-seed"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from core.errors import DomainError
-from payouts.services.providers import provider_client
+from payouts.execution.providers import provider_client
 from rails.providers.base import RailAdapter, RailConfig
 from rails.providers.registry import (
     RAIL_ADAPTERS,

@@ -1,0 +1,1 @@
+"""Payout batches: input parsing, quotes, approval and execution."""

@@ -1,0 +1,1 @@
+"""Money in: fundings and earnings; the platform's and payees' balances."""

@@ -1,0 +1,1 @@
+"""The payout: its rule table, transitions, creation, review, approval, cancel and postings."""

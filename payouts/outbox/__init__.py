@@ -1,0 +1,1 @@
+"""The transactional outbox: written by the lifecycle and batches, drained by execution."""

@@ -1,0 +1,1 @@
+"""Payees, their payout methods and method changes, setting a payout schedule, payability."""

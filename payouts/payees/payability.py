@@ -1,0 +1,102 @@
+"""Whether a payee can be paid now, and if not, every reason why, as machine-readable blockers.
+
+Each blocker is one function of a ``PayabilityContext`` returning a ``Blocker`` or None, listed
+in ``BLOCKER_CHECKS``. To add a reason (KYC, sanctions, tax), write one more such function and
+append it there; put what it needs to read into the context so the checks share one load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
+from payouts.payees.selectors import payee_get
+from payouts.platforms.models import Platform
+
+
+@dataclass(frozen=True)
+class Blocker:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PayabilityContext:
+    platform: Platform
+    payee: Payee
+    currency: str | None  # None: any currency
+    method_currencies: frozenset[str]  # of the payee's active payout methods
+
+
+@dataclass(frozen=True)
+class Payability:
+    payee_id: int
+    currency: str | None
+    blockers: tuple[Blocker, ...]
+
+    @property
+    def is_payable(self) -> bool:
+        return not self.blockers
+
+
+BlockerCheck = Callable[[PayabilityContext], Blocker | None]
+
+
+def payee_blocked(context: PayabilityContext) -> Blocker | None:
+    if context.payee.status != PayeeStatus.BLOCKED:
+        return None
+    return Blocker("payee_blocked", "the payee is blocked; set its status to active to pay it")
+
+
+def payee_archived(context: PayabilityContext) -> Blocker | None:
+    if context.payee.status != PayeeStatus.ARCHIVED:
+        return None
+    return Blocker("payee_archived", "the payee is archived; set its status to active to pay it")
+
+
+def currency_not_supported(context: PayabilityContext) -> Blocker | None:
+    if context.currency is None or context.currency in context.platform.currencies:
+        return None
+    return Blocker(
+        "currency_not_supported", f"this platform does not pay out in {context.currency}"
+    )
+
+
+def no_payout_method(context: PayabilityContext) -> Blocker | None:
+    if context.currency is None:
+        if context.method_currencies:
+            return None
+        return Blocker("no_payout_method", "the payee has no active payout method")
+    if context.currency in context.method_currencies:
+        return None
+    return Blocker(
+        "no_payout_method", f"the payee has no active payout method in {context.currency}"
+    )
+
+
+BLOCKER_CHECKS: tuple[BlockerCheck, ...] = (
+    payee_blocked,
+    payee_archived,
+    currency_not_supported,
+    no_payout_method,
+)
+
+
+def payee_payability(
+    *, platform: Platform, payee_id: int, currency: str | None = None
+) -> Payability:
+    """The blockers that stop a payout to this payee (in ``currency`` when given), in the order
+    of ``BLOCKER_CHECKS``; none means payable. Raises ``PayeeNotFound`` for a payee that is not
+    this platform's."""
+    payee = payee_get(platform=platform, payee_id=payee_id)
+    method_currencies = frozenset(
+        PayoutMethod.objects.filter(payee_id=payee.id, status=MethodStatus.ACTIVE)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    context = PayabilityContext(
+        platform=platform, payee=payee, currency=currency, method_currencies=method_currencies
+    )
+    blockers = tuple(blocker for check in BLOCKER_CHECKS if (blocker := check(context)) is not None)
+    return Payability(payee_id=payee.id, currency=currency, blockers=blockers)

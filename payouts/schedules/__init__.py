@@ -1,0 +1,1 @@
+"""Running the payout schedules that are due (setting one is ``payouts.payees.schedules``)."""

@@ -1,1 +1,0 @@
-"""The payouts app's read paths (services write, selectors read)."""

@@ -85,7 +85,7 @@ class HasScope(BasePermission):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "payouts.api.auth.ApiKeyAuthentication"
+    target_class = "api.auth.ApiKeyAuthentication"
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from payouts.api.base import PlatformView
-from payouts.api.serializers.ledger import PlatformBalanceList, balance_data
+from api.base import PlatformView
+from api.serializers.ledger import PlatformBalanceList, balance_data
 from payouts.funds.selectors import platform_balances
 
 

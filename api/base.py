@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payouts.api.auth import ApiKeyAuthentication, Caller, HasScope
-from payouts.api.pagination import Cursor
-from payouts.api.throttling import PerKeyRateThrottle
+from api.auth import ApiKeyAuthentication, Caller, HasScope
+from api.pagination import Cursor
+from api.throttling import PerKeyRateThrottle
 from payouts.platforms.models import Platform
 
 

@@ -16,13 +16,13 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from payouts.api import keyset
-from payouts.api.base import PlatformView
-from payouts.api.idempotency import header_parameter, idempotent
-from payouts.api.pagination import Cursor
-from payouts.api.parsers import JSONParser
-from payouts.api.problems import PROBLEM_TYPE
-from payouts.api.serializers.batches import (
+from api import keyset
+from api.base import PlatformView
+from api.idempotency import header_parameter, idempotent
+from api.pagination import Cursor
+from api.parsers import JSONParser
+from api.problems import PROBLEM_TYPE
+from api.serializers.batches import (
     ITEM_VALUES,
     BatchCreate,
     BatchCreatedOut,
@@ -37,7 +37,7 @@ from payouts.api.serializers.batches import (
     batch_item_data,
     batch_quote_data,
 )
-from payouts.api.serializers.common import Problem
+from api.serializers.common import Problem
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
 from payouts.batches.selectors import batch_get
 from payouts.batches.services import (

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 
 from core.db.lookup import one_of
 from core.errors import NotFound
-from payouts.api import keyset
-from payouts.api.base import PlatformView
-from payouts.api.idempotency import header_parameter, idempotent
-from payouts.api.serializers.funds import (
+from api import keyset
+from api.base import PlatformView
+from api.idempotency import header_parameter, idempotent
+from api.serializers.funds import (
     EarningCreate,
     EarningFilters,
     EarningOut,

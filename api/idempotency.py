@@ -27,8 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payouts.api.auth import Caller
-from payouts.api.problems import PROBLEM_TYPE, problem
+from api.auth import Caller
+from api.problems import PROBLEM_TYPE, problem
 from payouts.models.api import IdempotencyKey
 
 HEADER = "Idempotency-Key"

@@ -1,6 +1,6 @@
 """Keyset pagination for lists read through selectors (the ledger's), which are not querysets.
 
-It gives the same envelope and parameters as ``payouts.api.pagination.Cursor``: newest (highest
+It gives the same envelope and parameters as ``api.pagination.Cursor``: newest (highest
 id) first, ``limit`` 1 to 100, opaque ``cursor`` values in the ``next`` and ``previous`` URLs,
 and a 400 on the ``cursor`` field for a cursor this API did not give out. The selector is asked
 for one row more than the page so the paginator knows whether another page follows.
@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from payouts.api.fields import MAX_ID
-from payouts.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.fields import MAX_ID
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 T = TypeVar("T")
 

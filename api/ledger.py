@@ -6,9 +6,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from payouts.api import keyset
-from payouts.api.base import PlatformView
-from payouts.api.serializers.ledger import (
+from api import keyset
+from api.base import PlatformView
+from api.serializers.ledger import (
     AccountFilters,
     AccountOut,
     AccountPage,

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from payouts.api.base import PlatformView
-from payouts.api.serializers.payees import (
+from api.base import PlatformView
+from api.serializers.payees import (
     BalanceList,
     PayabilityOut,
     PayabilityQuery,

@@ -9,10 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.db.lookup import one_of
-from payouts.api import keyset
-from payouts.api.base import PlatformView
-from payouts.api.idempotency import header_parameter, idempotent
-from payouts.api.serializers.payouts import (
+from api import keyset
+from api.base import PlatformView
+from api.idempotency import header_parameter, idempotent
+from api.serializers.payouts import (
     PayoutCancel,
     PayoutCreate,
     PayoutFilters,

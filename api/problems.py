@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, InvalidInput, NotFound
-from payouts.api.middleware import request_id_of
+from api.middleware import request_id_of
 from payouts.common.errors import DuplicatePayee, DuplicateReference
 from rails.methods.errors import InvalidMethod
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
-from payouts.api.serializers.common import Problem
+from api.serializers.common import Problem
 
 PROBLEM_DESCRIPTIONS = {
     400: "Invalid request: `errors` lists the fields at fault",

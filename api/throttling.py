@@ -13,8 +13,8 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from payouts.api import redis as api_redis
-from payouts.api.auth import Caller
+from api import redis as api_redis
+from api.auth import Caller
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from payouts.api import (
+from api import (
     balances,
     batches,
     funds,

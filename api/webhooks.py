@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from payouts.api import keyset
-from payouts.api.base import PlatformView
-from payouts.api.idempotency import header_parameter, idempotent
-from payouts.api.serializers.webhooks import (
+from api import keyset
+from api.base import PlatformView
+from api.idempotency import header_parameter, idempotent
+from api.serializers.webhooks import (
     DeliveryList,
     EndpointCreate,
     EndpointOut,

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "payouts.api.middleware.RequestIdMiddleware",
+    "api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,10 +108,10 @@ REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["payouts.api.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "payouts.api.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "payouts.api.schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "payouts.api.pagination.Cursor",
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 20,
     # Non-ASCII is escaped (\uXXXX): the same JSON to every client, and a lone surrogate quoted
     # back in an error message can still be rendered.

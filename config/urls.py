@@ -9,12 +9,12 @@ from payouts.views import sandbox_callback
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("v1/", api_root, name="api-root"),
-    path("v1/", include("payouts.api.urls")),
+    path("v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
     path("callbacks/sandbox", sandbox_callback, name="sandbox-callback"),
 ]
 
-handler404 = "payouts.api.problems.not_found"
-handler500 = "payouts.api.problems.server_error"
+handler404 = "api.problems.not_found"
+handler500 = "api.problems.server_error"

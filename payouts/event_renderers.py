@@ -27,7 +27,7 @@ def register() -> None:
 
 
 def payouts_render(payouts: Sequence[Payout]) -> list[dict[str, Any]]:
-    from payouts.api.serializers.payouts import payout_data
+    from api.serializers.payouts import payout_data
 
     # Two queries for the whole chunk rather than two per payout (the method, and the
     # transitions that give the ledger entries), never a caller's prefetch from before the change.
@@ -46,12 +46,12 @@ def _forget_transitions(payouts: Sequence[Payout]) -> None:
 
 
 def payees_render(payees: Sequence[Payee]) -> list[dict[str, Any]]:
-    from payouts.api.serializers.payees import payee_data
+    from api.serializers.payees import payee_data
 
     return [payee_data(payee) for payee in payees]
 
 
 def batches_render(batches: Sequence[PayoutBatch]) -> list[dict[str, Any]]:
-    from payouts.api.serializers.batches import batch_data
+    from api.serializers.batches import batch_data
 
     return [batch_data(batch) for batch in batches]

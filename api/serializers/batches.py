@@ -8,8 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payouts.api.fields import AmountField, CurrencyField, id_field
-from payouts.api.serializers.common import AmountOut, money, page_of, when
+from api.fields import AmountField, CurrencyField, id_field
+from api.serializers.common import AmountOut, money, page_of, when
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch
 from payouts.lifecycle.rules import PayoutStatus
 from payouts.platforms.models import Speed

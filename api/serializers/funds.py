@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import AmountField, CurrencyField, Text, id_field
-from payouts.api.serializers.common import AmountOut, money, page_of, when
+from api.fields import AmountField, CurrencyField, Text, id_field
+from api.serializers.common import AmountOut, money, page_of, when
 from payouts.funds.models import Earning, Funding, FundingStatus
 
 

@@ -13,8 +13,8 @@ from rest_framework import serializers
 from ledger.money import from_minor, normal_sign, to_minor
 from ledger.selectors import StatementLine, StatementPage
 from ledger.types import AccountInfo
-from payouts.api.fields import CurrencyField
-from payouts.api.serializers.common import AmountOut, page_of, when
+from api.fields import CurrencyField
+from api.serializers.common import AmountOut, page_of, when
 from payouts.funds.selectors import BookEntry, BookPosting, PlatformBalance
 
 MAX_STATEMENT_DAYS = 366

@@ -8,9 +8,9 @@ from typing import Any
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from payouts.api.fields import CurrencyField, Text
-from payouts.api.serializers.common import page_of, when
-from payouts.api.serializers.payees import (
+from api.fields import CurrencyField, Text
+from api.serializers.common import page_of, when
+from api.serializers.payees import (
     StrictSerializer,
     choice,
     has_bad_characters,

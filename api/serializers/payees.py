@@ -14,8 +14,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payouts.api.fields import Choice, CurrencyField, Text
-from payouts.api.serializers.common import AmountOut, money, page_of, when
+from api.fields import Choice, CurrencyField, Text
+from api.serializers.common import AmountOut, money, page_of, when
 from payouts.payees.models import Payee, PayeeStatus, PayeeType
 
 METADATA_MAX_KEYS = 50

@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import AmountField, CurrencyField, Text, id_field
-from payouts.api.serializers.common import AmountOut, money, page_of, when
+from api.fields import AmountField, CurrencyField, Text, id_field
+from api.serializers.common import AmountOut, money, page_of, when
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import PayoutStatus
 from payouts.platforms.models import Speed

@@ -6,8 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from payouts.api.fields import Text, id_field
-from payouts.api.serializers.common import page_of, when
+from api.fields import Text, id_field
+from api.serializers.common import page_of, when
 from webhooks.models import EndpointStatus, Event, WebhookDelivery
 from webhooks.registry import event_types
 

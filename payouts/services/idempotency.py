@@ -1,4 +1,4 @@
-"""Housekeeping of the API's idempotency keys (``payouts.api.idempotency`` writes them)."""
+"""Housekeeping of the API's idempotency keys (``api.idempotency`` writes them)."""
 
 from __future__ import annotations
 

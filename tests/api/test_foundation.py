@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, override_settings
 
-from payouts.api import redis as api_redis
+from api import redis as api_redis
 from payouts.lifecycle.models import Payout
 from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem

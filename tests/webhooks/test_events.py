@@ -9,9 +9,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from payouts.api.serializers.batches import batch_data
-from payouts.api.serializers.payees import payee_data
-from payouts.api.serializers.payouts import payout_data
+from api.serializers.batches import batch_data
+from api.serializers.payees import payee_data
+from api.serializers.payouts import payout_data
 from payouts.batches.models import PayoutBatch
 from payouts.batches.services import batch_create, batches_refresh
 from payouts.common.errors import InsufficientFunds

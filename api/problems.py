@@ -12,8 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError, InvalidInput, NotFound
 from api.middleware import request_id_of
+from core.errors import DomainError, InvalidInput, NotFound
 from payouts.common.errors import DuplicatePayee, DuplicateReference
 from rails.methods.errors import InvalidMethod
 

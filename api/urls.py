@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from api import (
+from api.views import (
     balances,
     batches,
-    funds,
-    ledger,
+    fundings,
+    ledger_accounts,
     payee_balances,
-    payee_methods,
     payees,
+    payout_methods,
     payouts,
-    webhooks,
+    webhook_endpoints,
 )
 
 
@@ -36,25 +36,28 @@ urlpatterns = [
     path("payouts/<id:payout_id>", payouts.PayoutView.as_view(), name="payout"),
     path("payouts/<id:payout_id>/cancel", payouts.PayoutCancelView.as_view()),
     path("payouts/<id:payout_id>/transitions", payouts.PayoutTransitionsView.as_view()),
-    path("fundings", funds.FundingsView.as_view(), name="fundings"),
-    path("fundings/<id:funding_id>", funds.FundingView.as_view(), name="funding"),
-    path("earnings", funds.EarningsView.as_view(), name="earnings"),
+    path("fundings", fundings.FundingsView.as_view(), name="fundings"),
+    path("fundings/<id:funding_id>", fundings.FundingView.as_view(), name="funding"),
+    path("earnings", fundings.EarningsView.as_view(), name="earnings"),
     path("payees", payees.PayeesView.as_view(), name="payees"),
     path("payees/<id:payee_id>", payees.PayeeView.as_view(), name="payee"),
-    path("payees/<id:payee_id>/payout-methods", payee_methods.MethodsView.as_view()),
-    path("payees/<id:payee_id>/payout-methods/<id:method_id>", payee_methods.MethodView.as_view()),
+    path("payees/<id:payee_id>/payout-methods", payout_methods.MethodsView.as_view()),
+    path("payees/<id:payee_id>/payout-methods/<id:method_id>", payout_methods.MethodView.as_view()),
     path(
         "payees/<id:payee_id>/payout-methods/<id:method_id>/disable",
-        payee_methods.MethodDisableView.as_view(),
+        payout_methods.MethodDisableView.as_view(),
     ),
     path("payees/<id:payee_id>/balances", payee_balances.BalancesView.as_view()),
     path("payees/<id:payee_id>/payability", payee_balances.PayabilityView.as_view()),
-    path("webhook-endpoints", webhooks.EndpointsView.as_view(), name="webhook-endpoints"),
-    path("webhook-endpoints/<id:endpoint_id>", webhooks.EndpointView.as_view()),
-    path("webhook-endpoints/<id:endpoint_id>/rotate-secret", webhooks.EndpointRotateView.as_view()),
-    path("events", webhooks.EventsView.as_view(), name="events"),
-    path("events/<id:event_id>", webhooks.EventView.as_view()),
-    path("events/<id:event_id>/redeliver", webhooks.EventRedeliverView.as_view()),
+    path("webhook-endpoints", webhook_endpoints.EndpointsView.as_view(), name="webhook-endpoints"),
+    path("webhook-endpoints/<id:endpoint_id>", webhook_endpoints.EndpointView.as_view()),
+    path(
+        "webhook-endpoints/<id:endpoint_id>/rotate-secret",
+        webhook_endpoints.EndpointRotateView.as_view(),
+    ),
+    path("events", webhook_endpoints.EventsView.as_view(), name="events"),
+    path("events/<id:event_id>", webhook_endpoints.EventView.as_view()),
+    path("events/<id:event_id>/redeliver", webhook_endpoints.EventRedeliverView.as_view()),
     path("payout-batches", batches.BatchesView.as_view(), name="payout-batches"),
     path("payout-batches/<id:batch_id>", batches.BatchView.as_view(), name="payout-batch"),
     path("payout-batches/<id:batch_id>/items", batches.BatchItemsView.as_view()),
@@ -62,9 +65,11 @@ urlpatterns = [
     path("payout-batches/<id:batch_id>/approve", batches.BatchApproveView.as_view()),
     path("payout-batches/<id:batch_id>/cancel", batches.BatchCancelView.as_view()),
     path("balances", balances.BalancesView.as_view(), name="balances"),
-    path("ledger/accounts", ledger.LedgerAccountsView.as_view(), name="ledger-accounts"),
-    path("ledger/accounts/<id:account_id>", ledger.LedgerAccountView.as_view()),
-    path("ledger/accounts/<id:account_id>/statement", ledger.LedgerStatementView.as_view()),
-    path("ledger/entries", ledger.LedgerEntriesView.as_view(), name="ledger-entries"),
-    path("ledger/entries/<id:entry_id>", ledger.LedgerEntryView.as_view()),
+    path("ledger/accounts", ledger_accounts.LedgerAccountsView.as_view(), name="ledger-accounts"),
+    path("ledger/accounts/<id:account_id>", ledger_accounts.LedgerAccountView.as_view()),
+    path(
+        "ledger/accounts/<id:account_id>/statement", ledger_accounts.LedgerStatementView.as_view()
+    ),
+    path("ledger/entries", ledger_accounts.LedgerEntriesView.as_view(), name="ledger-entries"),
+    path("ledger/entries/<id:entry_id>", ledger_accounts.LedgerEntryView.as_view()),
 ]

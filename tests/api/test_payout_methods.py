@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from api.serializers.methods import CREATE_SHAPES
+from api.serializers.payout_methods import CREATE_SHAPES
 from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.db.lookup import one_of
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
@@ -22,6 +21,7 @@ from api.serializers.payouts import (
     payout_data,
     transition_data,
 )
+from core.db.lookup import one_of
 from payouts.common.errors import PayoutNotFound
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.services import payout_cancel, payout_create

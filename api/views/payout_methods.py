@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
-from api.serializers.methods import (
+from api.serializers.payout_methods import (
     MethodCreate,
     MethodCreateBody,
     MethodDisable,

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
-from api.serializers.webhooks import (
+from api.serializers.webhook_endpoints import (
     DeliveryList,
     EndpointCreate,
     EndpointOut,

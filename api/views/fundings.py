@@ -6,12 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.db.lookup import one_of
-from core.errors import NotFound
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
-from api.serializers.funds import (
+from api.serializers.fundings import (
     EarningCreate,
     EarningFilters,
     EarningOut,
@@ -22,6 +20,8 @@ from api.serializers.funds import (
     earning_data,
     funding_data,
 )
+from core.db.lookup import one_of
+from core.errors import NotFound
 from payouts.funds.models import Earning, Funding
 from payouts.funds.services import earning_create, funding_create
 

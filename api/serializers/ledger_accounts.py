@@ -10,11 +10,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import CurrencyField
+from api.serializers.common import AmountOut, page_of, when
 from ledger.money import from_minor, normal_sign, to_minor
 from ledger.selectors import StatementLine, StatementPage
 from ledger.types import AccountInfo
-from api.fields import CurrencyField
-from api.serializers.common import AmountOut, page_of, when
 from payouts.funds.selectors import BookEntry, BookPosting, PlatformBalance
 
 MAX_STATEMENT_DAYS = 366

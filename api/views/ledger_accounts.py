@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from api import keyset
 from api.base import PlatformView
-from api.serializers.ledger import (
+from api.serializers.ledger_accounts import (
     AccountFilters,
     AccountOut,
     AccountPage,

@@ -59,6 +59,11 @@ class CurrencyField(serializers.CharField):
         return value
 
 
+def enum_schema(choices: Any) -> dict[str, Any]:
+    """The OpenAPI schema of a string enum of ``choices`` (``TextChoices.choices``)."""
+    return {"type": "string", "enum": [value for value, _ in choices]}
+
+
 _ = OpenApiTypes  # re-exported for views that document plain types
 
 

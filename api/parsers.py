@@ -1,4 +1,5 @@
-"""The API's JSON parser: DRF's, refusing documents nested too deep to be a real request."""
+"""The API's parsers: JSON (DRF's, refusing documents nested too deep to be a real request) and
+a raw CSV body."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ class JSONParser(parsers.JSONParser):
                 if isinstance(child, dict | list)
             ]
         return data
+
+
+class CsvParser(parsers.BaseParser):
+    """A raw ``text/csv`` body, as text (UTF-8, a byte order mark allowed)."""
+
+    media_type = "text/csv"
+
+    # request.data is then the text itself, which DRF allows though its stubs do not.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> str:
+        try:
+            return str(stream.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("the CSV is not UTF-8 text") from None

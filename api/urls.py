@@ -7,8 +7,11 @@ from django.urls import path, register_converter
 from api.views import (
     balances,
     batches,
+    earnings,
+    events,
     fundings,
     ledger_accounts,
+    ledger_entries,
     payee_balances,
     payees,
     payout_methods,
@@ -38,7 +41,7 @@ urlpatterns = [
     path("payouts/<id:payout_id>/transitions", payouts.PayoutTransitionsView.as_view()),
     path("fundings", fundings.FundingsView.as_view(), name="fundings"),
     path("fundings/<id:funding_id>", fundings.FundingView.as_view(), name="funding"),
-    path("earnings", fundings.EarningsView.as_view(), name="earnings"),
+    path("earnings", earnings.EarningsView.as_view(), name="earnings"),
     path("payees", payees.PayeesView.as_view(), name="payees"),
     path("payees/<id:payee_id>", payees.PayeeView.as_view(), name="payee"),
     path("payees/<id:payee_id>/payout-methods", payout_methods.MethodsView.as_view()),
@@ -55,9 +58,9 @@ urlpatterns = [
         "webhook-endpoints/<id:endpoint_id>/rotate-secret",
         webhook_endpoints.EndpointRotateView.as_view(),
     ),
-    path("events", webhook_endpoints.EventsView.as_view(), name="events"),
-    path("events/<id:event_id>", webhook_endpoints.EventView.as_view()),
-    path("events/<id:event_id>/redeliver", webhook_endpoints.EventRedeliverView.as_view()),
+    path("events", events.EventsView.as_view(), name="events"),
+    path("events/<id:event_id>", events.EventView.as_view()),
+    path("events/<id:event_id>/redeliver", events.EventRedeliverView.as_view()),
     path("payout-batches", batches.BatchesView.as_view(), name="payout-batches"),
     path("payout-batches/<id:batch_id>", batches.BatchView.as_view(), name="payout-batch"),
     path("payout-batches/<id:batch_id>/items", batches.BatchItemsView.as_view()),
@@ -70,6 +73,6 @@ urlpatterns = [
     path(
         "ledger/accounts/<id:account_id>/statement", ledger_accounts.LedgerStatementView.as_view()
     ),
-    path("ledger/entries", ledger_accounts.LedgerEntriesView.as_view(), name="ledger-entries"),
-    path("ledger/entries/<id:entry_id>", ledger_accounts.LedgerEntryView.as_view()),
+    path("ledger/entries", ledger_entries.LedgerEntriesView.as_view(), name="ledger-entries"),
+    path("ledger/entries/<id:entry_id>", ledger_entries.LedgerEntryView.as_view()),
 ]

@@ -1,5 +1,5 @@
-"""Payout batches: the create body (JSON, or a CSV upload), filters, the rendered batch, its
-quote and its per-item results."""
+"""Payout batches: the create body (JSON, or a CSV upload), filters and the rendered batch (its
+quote and its items: ``batch_quotes`` and ``batch_items``)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,19 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import AmountField, CurrencyField, id_field
-from api.serializers.common import AmountOut, money, page_of, when
-from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch
-from payouts.lifecycle.rules import PayoutStatus
+from api.fields import AmountField, CurrencyField, enum_schema, id_field
+from api.serializers.batch_items import BatchItemOut
+from api.serializers.common import AmountOut, page_of, when
+from payouts.batches.models import BatchStatus, PayoutBatch
 from payouts.platforms.models import Speed
 
 MAX_DESCRIPTION = 500
 
 
-def _enum(choices: Any) -> dict[str, Any]:
-    return {"type": "string", "enum": [value for value, _ in choices]}
-
-
-@extend_schema_field(_enum(BatchStatus.choices), component_name="BatchStatus")
+@extend_schema_field(enum_schema(BatchStatus.choices), component_name="BatchStatus")
 class BatchStatusField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=BatchStatus.choices, **kwargs)
-
-
-@extend_schema_field(_enum(ItemStatus.choices), component_name="BatchItemStatus")
-class ItemStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=ItemStatus.choices, **kwargs)
 
 
 class CurrencyTotals(serializers.Serializer):
@@ -130,110 +120,5 @@ class BatchFilters(serializers.Serializer):
     created_lte = serializers.DateTimeField(required=False)
 
 
-class BatchItemFilters(serializers.Serializer):
-    status = ItemStatusField(required=False)
-
-
-# --- items -------------------------------------------------------------------------------------
-
-# What ``batch_item_data`` reads, as ``PayoutBatchItem.objects.values(*ITEM_VALUES)``.
-ITEM_VALUES = (
-    "id",
-    "line",
-    "status",
-    "data",
-    "payee_id",
-    "method_id",
-    "amount_minor",
-    "fee_minor",
-    "currency",
-    "payout_id",
-    "payout__status",
-    "error_code",
-    "error_message",
-)
-
-
-class ItemError(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class BatchItemOut(serializers.Serializer):
-    line = serializers.IntegerField(help_text="Position in the list, or line in the CSV file")
-    status = ItemStatusField()
-    submitted = serializers.DictField(help_text="The item as submitted")
-    payee = serializers.IntegerField(allow_null=True)
-    payout_method = serializers.IntegerField(allow_null=True)
-    amount = AmountOut(allow_null=True)
-    fee = AmountOut(allow_null=True)
-    currency = serializers.CharField(allow_null=True)
-    payout = serializers.IntegerField(allow_null=True, help_text="The payout it became")
-    payout_status = serializers.ChoiceField(choices=PayoutStatus.choices, allow_null=True)
-    error = ItemError(allow_null=True, help_text="Why it is invalid or failed")
-
-
-BatchItemPage = page_of(BatchItemOut, "BatchItemPage")
-
-
-def batch_item_data(row: dict[str, Any]) -> dict[str, Any]:
-    """An item's result, from a ``values(*ITEM_VALUES)`` row."""
-    currency = row["currency"] or None
-    has_error = bool(row["error_code"])
-    return {
-        "line": row["line"],
-        "status": row["status"],
-        "submitted": row["data"],
-        "payee": row["payee_id"],
-        "payout_method": row["method_id"],
-        "amount": money(row["amount_minor"], currency) if currency else None,
-        "fee": money(row["fee_minor"], currency) if currency else None,
-        "currency": currency,
-        "payout": row["payout_id"],
-        "payout_status": row["payout__status"],
-        "error": {"code": row["error_code"], "message": row["error_message"]}
-        if has_error
-        else None,
-    }
-
-
 class BatchCreatedOut(BatchOut):
     items = BatchItemOut(many=True, help_text="Every item's result, in line order")
-
-
-# --- quote -------------------------------------------------------------------------------------
-
-
-class CurrencyQuote(CurrencyTotals):
-    currency = serializers.CharField()
-
-
-class BatchQuoteOut(serializers.Serializer):
-    batch = serializers.IntegerField()
-    object = serializers.CharField(default="payout_batch_quote")
-    status = BatchStatusField()
-    currencies = CurrencyQuote(
-        many=True, help_text="Per currency: valid items, their amount, fees and net"
-    )
-    item_count = serializers.IntegerField()
-    valid_count = serializers.IntegerField()
-    invalid_count = serializers.IntegerField()
-    requires_approval = serializers.BooleanField(
-        help_text="A currency's total reached the platform's approval threshold: someone "
-        "other than the creator must approve"
-    )
-
-
-def batch_quote_data(batch: PayoutBatch) -> dict[str, Any]:
-    return {
-        "batch": batch.id,
-        "object": "payout_batch_quote",
-        "status": batch.status,
-        "currencies": [
-            {"currency": currency, **totals} for currency, totals in sorted(batch.quote.items())
-        ],
-        "item_count": batch.item_count,
-        "valid_count": batch.item_count - batch.invalid_count,
-        "invalid_count": batch.invalid_count,
-        "requires_approval": batch.requires_approval,
-    }

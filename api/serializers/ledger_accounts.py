@@ -1,5 +1,5 @@
-"""The platform's own book, read-only: accounts, entries, statements, and the platform's
-balances per currency."""
+"""The platform's ledger accounts and their statements: filters, the statement query and the
+rendered account and statement."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from api.serializers.common import AmountOut, page_of, when
 from ledger.money import from_minor, normal_sign, to_minor
 from ledger.selectors import StatementLine, StatementPage
 from ledger.types import AccountInfo
-from payouts.funds.selectors import BookEntry, BookPosting, PlatformBalance
 
 MAX_STATEMENT_DAYS = 366
 ACCOUNT_TYPES = ["asset", "liability", "equity", "revenue", "expense"]
@@ -47,12 +46,6 @@ class AccountFilters(serializers.Serializer):
     code_prefix = serializers.CharField(
         max_length=200, required=False, help_text="Accounts whose code starts with this"
     )
-
-
-class EntryFilters(serializers.Serializer):
-    kind = serializers.CharField(max_length=64, required=False, help_text="e.g. payout.hold")
-    created_gte = serializers.DateTimeField(required=False, help_text="Recorded at or after")
-    created_lte = serializers.DateTimeField(required=False, help_text="Recorded at or before")
 
 
 class StatementQuery(serializers.Serializer):
@@ -106,70 +99,6 @@ def account_data(account: AccountInfo) -> dict[str, Any]:
         "balance": amount(account.balance, currency),
         "floor": amount(account.floor, currency),
         "version": account.version,
-    }
-
-
-# --- entries -----------------------------------------------------------------------------------
-
-
-class PostingOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    account = serializers.IntegerField()
-    account_code = serializers.CharField()
-    side = SideField()
-    amount = AmountOut()
-    currency = serializers.CharField()
-    balance_after = AmountOut(
-        allow_null=True,
-        help_text="The account's balance after this posting; null on a hot account, whose "
-        "postings are spread over shards with running balances of their own",
-    )
-
-
-class EntryOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    object = serializers.CharField(default="ledger_entry")
-    kind = serializers.CharField()
-    memo = serializers.CharField(allow_blank=True)
-    effective_date = serializers.DateField()
-    created = serializers.DateTimeField(help_text="When it was recorded")
-    reverses = serializers.IntegerField(allow_null=True, help_text="The entry it corrects")
-    refs = serializers.DictField(help_text="The business objects it records (payout, batch...)")
-    metadata = serializers.DictField()
-    postings = PostingOut(many=True)
-
-
-EntryPage = page_of(EntryOut, "LedgerEntryPage")
-
-
-def posting_data(item: BookPosting) -> dict[str, Any]:
-    posting, label = item.posting, item.account
-    return {
-        "id": posting.id,
-        "account": label.id,
-        "account_code": label.code,
-        "side": str(posting.side),
-        "amount": amount(posting.amount, posting.currency),
-        "currency": posting.currency,
-        "balance_after": None
-        if label.is_shard
-        else amount(posting.balance_after, posting.currency),
-    }
-
-
-def entry_data(item: BookEntry) -> dict[str, Any]:
-    entry = item.entry
-    return {
-        "id": entry.id,
-        "object": "ledger_entry",
-        "kind": entry.kind,
-        "memo": entry.memo,
-        "effective_date": entry.effective_date.isoformat(),
-        "created": when(entry.recorded_at),
-        "reverses": entry.reverses_id,
-        "refs": entry.refs,
-        "metadata": entry.metadata,
-        "postings": [posting_data(p) for p in item.postings],
     }
 
 
@@ -230,30 +159,4 @@ def statement_data(page: StatementPage, next_url: str | None) -> dict[str, Any]:
         "line_count": page.line_count,
         "lines": [_line_data(line, currency) for line in page.lines],
         "next": next_url,
-    }
-
-
-# --- the platform's balances -------------------------------------------------------------------
-
-
-class PlatformBalanceOut(serializers.Serializer):
-    currency = serializers.CharField()
-    funding = AmountOut(help_text="The prefunded balance not yet credited to payees")
-    in_transit = AmountOut(help_text="Submitted to rails, not yet settled")
-    fees = AmountOut(help_text="Fees charged")
-    cash = AmountOut(help_text="Money held at the operator's bank for the platform")
-
-
-class PlatformBalanceList(serializers.Serializer):
-    results = PlatformBalanceOut(many=True)
-
-
-def balance_data(balance: PlatformBalance) -> dict[str, Any]:
-    currency = balance.currency
-    return {
-        "currency": currency,
-        "funding": amount(balance.funding, currency),
-        "in_transit": amount(balance.in_transit, currency),
-        "fees": amount(balance.fees, currency),
-        "cash": amount(balance.cash, currency),
     }

@@ -1,10 +1,5 @@
-"""Payees: the create and update bodies, the list filters, the rendered payee, its balances and
-its payability.
-
-Input is strict: strings must be JSON strings (never numbers turned into text), unknown fields
-are refused rather than ignored, and nothing PostgreSQL would refuse (NUL characters, unpaired
-surrogates) gets through. Error messages never quote the submitted value.
-"""
+"""Payees: the create and update bodies, the list filters and the rendered payee (its balances
+and payability: ``payee_balances``). Input is strict (``api.serializers.strict``)."""
 
 from __future__ import annotations
 
@@ -14,41 +9,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import Choice, CurrencyField, Text
-from api.serializers.common import AmountOut, money, page_of, when
+from api.fields import Text
+from api.serializers.common import page_of, when
+from api.serializers.strict import StrictSerializer, choice, has_bad_characters
 from payouts.payees.models import Payee, PayeeStatus, PayeeType
 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
-
-
-def has_bad_characters(value: str) -> bool:
-    """NUL (PostgreSQL text and jsonb refuse it) or an unpaired surrogate (not UTF-8)."""
-    return "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)
-
-
-def safe_name(name: str) -> str:
-    """A submitted field name fit to echo in an error: unprintable characters escaped."""
-    if name.isprintable() and not has_bad_characters(name):
-        return name
-    return name.encode("unicode_escape").decode("ascii")
-
-
-_CHOICE_CLASSES: dict[str, type[Choice]] = {}
-
-
-def choice(choices: list[tuple[str, str]], component: str = "", **kwargs: Any) -> Choice:
-    """A ``Choice``; with ``component``, documented as that named enum (fields named "status"
-    or "type" have other choice sets on other resources, whose generated names would collide)."""
-    if not component:
-        return Choice(choices=choices, **kwargs)
-    if component not in _CHOICE_CLASSES:
-        schema = {"type": "string", "enum": [value for value, _ in choices]}
-        _CHOICE_CLASSES[component] = extend_schema_field(schema, component_name=component)(
-            type(f"{component}Choice", (Choice,), {})
-        )
-    return _CHOICE_CLASSES[component](choices=choices, **kwargs)
 
 
 @extend_schema_field(
@@ -112,21 +80,6 @@ class MetadataField(serializers.Field):
         return value
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not define, so that a typo is never silently ignored."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(safe_name(str(name)) for name in data if name not in self.fields)
-            if unknown:
-                allowed = ", ".join(self.fields)
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; allowed: {allowed}"] for name in unknown},
-                    code="unknown_field",
-                )
-        return super().to_internal_value(data)
-
-
 # --- input ---------------------------------------------------------------------------------------
 
 
@@ -152,10 +105,6 @@ class PayeeFilters(serializers.Serializer):
     external_id = Text(max_length=128, required=False)
     created_gte = serializers.DateTimeField(required=False)
     created_lte = serializers.DateTimeField(required=False)
-
-
-class PayabilityQuery(serializers.Serializer):
-    currency = CurrencyField(required=False, help_text="Check payability in this currency only")
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -195,40 +144,3 @@ def payee_data(payee: Payee) -> dict[str, Any]:
         "created": when(payee.created),
         "updated": when(payee.updated),
     }
-
-
-class BalanceOut(serializers.Serializer):
-    currency = serializers.CharField()
-    available = AmountOut(help_text="Earnings that can be paid out now")
-    held = AmountOut(help_text="Reserved by payouts not yet submitted")
-    lifetime_paid = AmountOut(help_text="Net amount of payouts paid and not returned")
-
-
-class BalanceList(serializers.Serializer):
-    results = BalanceOut(many=True)
-
-
-def balance_data(
-    currency: str, available_minor: int, held_minor: int, lifetime_paid_minor: int
-) -> dict[str, Any]:
-    return {
-        "currency": currency,
-        "available": money(available_minor, currency),
-        "held": money(held_minor, currency),
-        "lifetime_paid": money(lifetime_paid_minor, currency),
-    }
-
-
-class BlockerOut(serializers.Serializer):
-    code = serializers.CharField(
-        help_text="Stable code: no_payout_method, payee_blocked, payee_archived, "
-        "currency_not_supported (more are added over time)"
-    )
-    message = serializers.CharField()
-
-
-class PayabilityOut(serializers.Serializer):
-    payee = serializers.IntegerField()
-    currency = serializers.CharField(allow_null=True)
-    is_payable = serializers.BooleanField()
-    blockers = BlockerOut(many=True)

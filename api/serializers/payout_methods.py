@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from api.fields import CurrencyField, Text
 from api.serializers.common import page_of, when
-from api.serializers.payees import (
+from api.serializers.strict import (
     StrictSerializer,
     choice,
     has_bad_characters,

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import PlatformView
-from api.serializers.ledger_accounts import PlatformBalanceList, balance_data
+from api.serializers.balances import PlatformBalanceList, balance_data
 from payouts.funds.selectors import platform_balances
 
 

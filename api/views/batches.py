@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,22 +20,23 @@ from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
 from api.pagination import Cursor
-from api.parsers import JSONParser
+from api.parsers import CsvParser, JSONParser
 from api.problems import PROBLEM_TYPE
-from api.serializers.batches import (
+from api.serializers.batch_items import (
     ITEM_VALUES,
+    BatchItemFilters,
+    BatchItemPage,
+    batch_item_data,
+)
+from api.serializers.batch_quotes import BatchQuoteOut, batch_quote_data
+from api.serializers.batches import (
     BatchCreate,
     BatchCreatedOut,
     BatchFilters,
-    BatchItemFilters,
-    BatchItemPage,
     BatchOut,
     BatchPage,
-    BatchQuoteOut,
     BatchUpload,
     batch_data,
-    batch_item_data,
-    batch_quote_data,
 )
 from api.serializers.common import Problem
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
@@ -60,21 +61,6 @@ class PayloadTooLarge(exceptions.APIException):
         f"{MAX_BODY_BYTES // (1024 * 1024)} MB"
     )
     default_code = "batch_too_large"
-
-
-class CsvParser(BaseParser):
-    """A raw ``text/csv`` body, as text (UTF-8, a byte order mark allowed)."""
-
-    media_type = "text/csv"
-
-    # request.data is then the text itself, which DRF allows though its stubs do not.
-    def parse(  # type: ignore[override]
-        self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> str:
-        try:
-            return str(stream.read().decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise exceptions.ParseError("the CSV is not UTF-8 text") from None
 
 
 def _items_of(platform_id: int, batch_id: int) -> QuerySet[PayoutBatchItem, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""``/v1/fundings`` and ``/v1/earnings``: money into a platform's balance, and onto payees'."""
+"""``/v1/fundings``: money into a platform's balance."""
 
 from __future__ import annotations
 
@@ -9,24 +9,13 @@ from rest_framework.response import Response
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
-from api.serializers.fundings import (
-    EarningCreate,
-    EarningFilters,
-    EarningOut,
-    EarningPage,
-    FundingCreate,
-    FundingOut,
-    FundingPage,
-    earning_data,
-    funding_data,
-)
+from api.serializers.fundings import FundingCreate, FundingOut, FundingPage, funding_data
 from core.db.lookup import one_of
 from core.errors import NotFound
-from payouts.funds.models import Earning, Funding
-from payouts.funds.services import earning_create, funding_create
+from payouts.funds.models import Funding
+from payouts.funds.services import funding_create
 
 FUNDING_TAGS = ["Fundings"]
-EARNING_TAGS = ["Earnings"]
 
 
 class FundingNotFound(NotFound):
@@ -84,47 +73,3 @@ class FundingView(PlatformView):
         fundings = Funding.objects.filter(platform_id=self.platform.id)
         funding = one_of(fundings, funding_id, error=FundingNotFound, what="funding")
         return Response(funding_data(funding))
-
-
-class EarningsView(PlatformView):
-    scope = "funds"
-
-    @extend_schema(
-        tags=EARNING_TAGS,
-        operation_id="earnings_create",
-        summary="Credit a payee's earning",
-        description="Posts funding -> the payee's available balance. Fails with "
-        "`insufficient_funds` (and moves nothing) when the platform's funding is short.",
-        request=EarningCreate,
-        parameters=[header_parameter(required=True)],
-        responses={201: EarningOut},
-    )
-    @idempotent(required=True)
-    def post(self, request: Request) -> Response:
-        data = self.parse(EarningCreate, request.data)
-        earning = earning_create(
-            platform=self.platform,
-            payee_id=data["payee"],
-            amount=data["amount"],
-            currency=data["currency"],
-            description=data.get("description", ""),
-            actor=self.caller.actor,
-        )
-        return Response(
-            earning_data(earning), status=201, headers={"Location": f"/v1/earnings/{earning.id}"}
-        )
-
-    @extend_schema(
-        tags=EARNING_TAGS,
-        operation_id="earnings_list",
-        summary="List earnings, newest first",
-        parameters=[EarningFilters, *keyset.parameters()],
-        responses={200: EarningPage},
-    )
-    def get(self, request: Request) -> Response:
-        earnings = self.filtered(
-            Earning.objects.filter(platform_id=self.platform.id),
-            EarningFilters,
-            {"payee": "payee_id"},
-        )
-        return self.page(earnings, earning_data)

@@ -1,4 +1,4 @@
-"""``/v1/ledger``: the platform's own book, read-only (accounts, statements, entries)."""
+"""``/v1/ledger/accounts``: the platform's own book, read-only (accounts and their statements)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,14 @@ from api.serializers.ledger_accounts import (
     AccountFilters,
     AccountOut,
     AccountPage,
-    EntryFilters,
-    EntryOut,
-    EntryPage,
     StatementOut,
     StatementQuery,
     account_data,
-    entry_data,
     statement_data,
 )
 from payouts.funds.selectors import (
     book_account,
     book_accounts,
-    book_entries,
-    book_entry,
     book_statement,
 )
 
@@ -120,42 +114,3 @@ class LedgerStatementView(PlatformView):
             cursor = keyset.encode_cursor(_LINE, page.lines[-1].posting_id)
             next_url = keyset.page_url(request, cursor)
         return Response(statement_data(page, next_url))
-
-
-class LedgerEntriesView(PlatformView):
-    scope = "ledger"
-
-    @extend_schema(
-        tags=TAGS,
-        operation_id="ledger_entries_list",
-        summary="List the platform's journal entries with their postings, newest first",
-        parameters=[EntryFilters, *keyset.parameters()],
-        responses={200: EntryPage},
-    )
-    def get(self, request: Request) -> Response:
-        filters = self.query(EntryFilters)
-        pages = keyset.Keyset(request)
-        window = pages.window()
-        entries = book_entries(
-            platform=self.platform,
-            kind=filters.get("kind"),
-            created_gte=filters.get("created_gte"),
-            created_lte=filters.get("created_lte"),
-            id_below=window.id_below,
-            id_above=window.id_above,
-            limit=window.limit,
-        )
-        return pages.response(entries, lambda e: e.entry.id, entry_data)
-
-
-class LedgerEntryView(PlatformView):
-    scope = "ledger"
-
-    @extend_schema(
-        tags=TAGS,
-        operation_id="ledger_entries_retrieve",
-        summary="Retrieve a journal entry with its postings",
-        responses={200: EntryOut},
-    )
-    def get(self, request: Request, entry_id: int) -> Response:
-        return Response(entry_data(book_entry(platform=self.platform, entry_id=entry_id)))

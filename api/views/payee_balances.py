@@ -8,12 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import PlatformView
-from api.serializers.payees import (
-    BalanceList,
-    PayabilityOut,
-    PayabilityQuery,
-    balance_data,
-)
+from api.serializers.payee_balances import BalanceList, PayabilityOut, PayabilityQuery, balance_data
 from payouts.funds.balances import payee_balances
 from payouts.payees.payability import payee_payability
 

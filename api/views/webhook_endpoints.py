@@ -1,4 +1,4 @@
-"""``/v1/webhook-endpoints`` and ``/v1/events``: where events go, and what happened."""
+"""``/v1/webhook-endpoints``: where events go."""
 
 from __future__ import annotations
 
@@ -10,19 +10,12 @@ from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
 from api.serializers.webhook_endpoints import (
-    DeliveryList,
     EndpointCreate,
     EndpointOut,
     EndpointPage,
     EndpointRotate,
     EndpointUpdate,
     EndpointWithSecret,
-    EventFilters,
-    EventOut,
-    EventPage,
-    Redeliver,
-    delivery_data,
-    event_data,
 )
 from webhooks.endpoints import (
     endpoint_create,
@@ -30,13 +23,11 @@ from webhooks.endpoints import (
     endpoint_delete,
     endpoint_secret_rotate,
     endpoint_update,
-    event_redeliver,
 )
-from webhooks.models import Event, WebhookEndpoint
-from webhooks.selectors import endpoint_get, event_get
+from webhooks.models import WebhookEndpoint
+from webhooks.selectors import endpoint_get
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
-EVENT_TAGS = ["Events"]
 
 
 class EndpointsView(PlatformView):
@@ -143,53 +134,3 @@ class EndpointRotateView(PlatformView):
         )
         endpoint = endpoint_get(platform=self.platform, endpoint_id=endpoint_id)
         return Response({**endpoint_data(endpoint), "secret": secret})
-
-
-class EventsView(PlatformView):
-    scope = "webhooks"
-
-    @extend_schema(
-        tags=EVENT_TAGS,
-        operation_id="events_list",
-        summary="List events, newest first",
-        parameters=[EventFilters, *keyset.parameters()],
-        responses={200: EventPage},
-    )
-    def get(self, request: Request) -> Response:
-        events = self.filtered(Event.objects.filter(platform_id=self.platform.id), EventFilters)
-        return self.page(events, event_data)
-
-
-class EventView(PlatformView):
-    scope = "webhooks"
-
-    @extend_schema(
-        tags=EVENT_TAGS,
-        operation_id="events_retrieve",
-        summary="Retrieve an event",
-        responses={200: EventOut},
-    )
-    def get(self, request: Request, event_id: int) -> Response:
-        return Response(event_data(event_get(platform=self.platform, event_id=event_id)))
-
-
-class EventRedeliverView(PlatformView):
-    scope = "webhooks"
-
-    @extend_schema(
-        tags=EVENT_TAGS,
-        operation_id="events_redeliver",
-        summary="Send an event again",
-        description="A new delivery to every current endpoint (or the one given), with a "
-        "fresh retry window.",
-        request=Redeliver,
-        parameters=[header_parameter(required=False)],
-        responses={202: DeliveryList},
-    )
-    @idempotent(required=False)
-    def post(self, request: Request, event_id: int) -> Response:
-        data = self.parse(Redeliver, request.data)
-        deliveries = event_redeliver(
-            platform=self.platform, event_id=event_id, endpoint_id=data.get("endpoint")
-        )
-        return Response({"results": [delivery_data(d) for d in deliveries]}, status=202)

@@ -1,0 +1,75 @@
+"""``/v1/events``: what happened, and sending it again."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import keyset
+from api.base import PlatformView
+from api.idempotency import header_parameter, idempotent
+from api.serializers.events import (
+    DeliveryList,
+    EventFilters,
+    EventOut,
+    EventPage,
+    Redeliver,
+    delivery_data,
+    event_data,
+)
+from webhooks.endpoints import event_redeliver
+from webhooks.models import Event
+from webhooks.selectors import event_get
+
+EVENT_TAGS = ["Events"]
+
+
+class EventsView(PlatformView):
+    scope = "webhooks"
+
+    @extend_schema(
+        tags=EVENT_TAGS,
+        operation_id="events_list",
+        summary="List events, newest first",
+        parameters=[EventFilters, *keyset.parameters()],
+        responses={200: EventPage},
+    )
+    def get(self, request: Request) -> Response:
+        events = self.filtered(Event.objects.filter(platform_id=self.platform.id), EventFilters)
+        return self.page(events, event_data)
+
+
+class EventView(PlatformView):
+    scope = "webhooks"
+
+    @extend_schema(
+        tags=EVENT_TAGS,
+        operation_id="events_retrieve",
+        summary="Retrieve an event",
+        responses={200: EventOut},
+    )
+    def get(self, request: Request, event_id: int) -> Response:
+        return Response(event_data(event_get(platform=self.platform, event_id=event_id)))
+
+
+class EventRedeliverView(PlatformView):
+    scope = "webhooks"
+
+    @extend_schema(
+        tags=EVENT_TAGS,
+        operation_id="events_redeliver",
+        summary="Send an event again",
+        description="A new delivery to every current endpoint (or the one given), with a "
+        "fresh retry window.",
+        request=Redeliver,
+        parameters=[header_parameter(required=False)],
+        responses={202: DeliveryList},
+    )
+    @idempotent(required=False)
+    def post(self, request: Request, event_id: int) -> Response:
+        data = self.parse(Redeliver, request.data)
+        deliveries = event_redeliver(
+            platform=self.platform, event_id=event_id, endpoint_id=data.get("endpoint")
+        )
+        return Response({"results": [delivery_data(d) for d in deliveries]}, status=202)

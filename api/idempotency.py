@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from api.auth import Caller
 from api.problems import PROBLEM_TYPE, problem
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII

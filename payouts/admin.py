@@ -22,7 +22,7 @@ from payouts.execution.models import ProviderEvent
 from payouts.funds.models import Earning, Funding
 from payouts.lifecycle import services as payout_services
 from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
 from payouts.platforms.models import ApiKey, FeeRule, Platform

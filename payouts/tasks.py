@@ -13,7 +13,7 @@ from payouts.batches.services import batch_execute, batches_refresh
 from payouts.execution import settlement, sweeper
 from payouts.execution import submission as execution
 from payouts.schedules.services import schedules_run
-from payouts.services.idempotency import idempotency_keys_purge
+from api.services import idempotency_keys_purge
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from django.db import connection
 from django.utils import timezone
 
 from payouts.lifecycle.models import Payout, PayoutTransition
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
-from payouts.services.idempotency import idempotency_keys_purge
+from api.services import idempotency_keys_purge
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import balances, bank_method, earn, fund
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from tests.payouts.conftest import bank_method, earn, fund, pay

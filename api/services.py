@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from payouts.models.api import IdempotencyKey
+from api.models import IdempotencyKey
 
 KEEP_DAYS = 30
 

@@ -1,1 +1,2 @@
-"""The REST API for platforms (DESIGN.md section 7): thin DRF views over the payouts services."""
+"""The REST API for platforms (DESIGN.md section 7), a Django app of its own (label ``api``): thin
+DRF views over the domain's services and selectors. Nothing in the domain imports it."""

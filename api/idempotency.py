@@ -28,8 +28,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.auth import Caller
-from api.problems import PROBLEM_TYPE, problem
 from api.models import IdempotencyKey
+from api.problems import PROBLEM_TYPE, problem
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII

@@ -25,6 +25,8 @@ class IdempotencyKey(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # The table it had in the payouts app: the model moved, its rows did not.
+        db_table = "payouts_idempotencykey"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rails",
     "payouts",
     "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,6 @@ from payouts.execution.models import ProviderEvent
 from payouts.funds.models import Earning, Funding
 from payouts.lifecycle import services as payout_services
 from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
-from api.models import IdempotencyKey
 from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
 from payouts.platforms.models import ApiKey, FeeRule, Platform
@@ -321,9 +320,3 @@ class ProviderEventAdmin(ReadOnlyAdmin):
         "outcome",
     )
     list_filter = ("rail", "status", "source")
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key", "platform", "method", "path", "response_status", "created")
-    search_fields = ("key",)

@@ -13,7 +13,6 @@ from payouts.batches.services import batch_execute, batches_refresh
 from payouts.execution import settlement, sweeper
 from payouts.execution import submission as execution
 from payouts.schedules.services import schedules_run
-from api.services import idempotency_keys_purge
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +72,3 @@ def execute_batch(batch_id: int) -> str:
 def refresh_batches() -> int:
     """Mark approved batches whose payouts are all paid or final as completed."""
     return batches_refresh()
-
-
-@shared_task(name="payouts.purge_idempotency_keys", **TASK_RETRY)
-def purge_idempotency_keys() -> int:
-    """Delete API idempotency keys older than 30 days (beat: hourly)."""
-    return idempotency_keys_purge()

@@ -5,7 +5,6 @@ from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutB
 from payouts.execution.models import ProviderCursor, ProviderEvent
 from payouts.funds.models import Earning, Funding, FundingStatus
 from payouts.lifecycle.models import AttemptStatus, Payout, PayoutAttempt, PayoutTransition
-from api.models import IdempotencyKey
 from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import (
     MethodStatus,
@@ -34,7 +33,6 @@ __all__ = [
     "FeeRule",
     "Funding",
     "FundingStatus",
-    "IdempotencyKey",
     "ItemStatus",
     "MethodStatus",
     "OutboxMessage",

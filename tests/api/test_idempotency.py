@@ -13,11 +13,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from payouts.lifecycle.models import Payout, PayoutTransition
 from api.models import IdempotencyKey
+from api.services import idempotency_keys_purge
+from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
-from api.services import idempotency_keys_purge
 from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import balances, bank_method, earn, fund
 

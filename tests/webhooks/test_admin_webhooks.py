@@ -47,7 +47,7 @@ def test_pages_render_without_secrets(admin_client: Any, delivered: dict[str, An
         f"/admin/webhooks/event/{event.id}/change/",
         "/admin/webhooks/webhookdelivery/",
         f"/admin/webhooks/webhookdelivery/{delivery.id}/change/",
-        "/admin/payouts/idempotencykey/",
+        "/admin/api/idempotencykey/",
     ):
         response = admin_client.get(path)
         assert response.status_code == 200, path

@@ -49,20 +49,6 @@ class PlatformView(APIView):
         data = {k: v for k, v in self.request.query_params.items() if k in known}
         return self.parse(serializer_class, data)
 
-    def filtered(
-        self,
-        queryset: QuerySet[Any],
-        filter_class: type[serializers.Serializer],
-        lookups: dict[str, str] | None = None,
-    ) -> QuerySet[Any]:
-        """``queryset`` narrowed by each filter the query string gives (validated by
-        ``filter_class``, else a 400). A filter looks up the field of its own name unless
-        ``lookups`` names another; ``created_gte`` / ``created_lte`` bound ``created``."""
-        names = {"created_gte": "created__gte", "created_lte": "created__lte", **(lookups or {})}
-        for name, value in self.query(filter_class).items():
-            queryset = queryset.filter(**{names.get(name, name): value})
-        return queryset
-
     def page(self, queryset: QuerySet[Any], render: Any) -> Response:
         """One page of ``queryset`` (newest first), each object rendered by ``render``."""
         paginator = Cursor()

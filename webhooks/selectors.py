@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Model
+import datetime as dt
 
-from core.db.lookup import one_of
+from django.db.models import Model, QuerySet
+
+from core.db.lookup import narrowed, one_of
 from webhooks.errors import EventNotFound, WebhookEndpointNotFound
 from webhooks.models import Event, WebhookEndpoint
 
@@ -26,6 +28,29 @@ def endpoint_find(platform: Model, endpoint_id: object, *, lock: bool) -> Webhoo
         error=WebhookEndpointNotFound,
         what="webhook endpoint",
         field="webhook_endpoint",
+    )
+
+
+def endpoint_list(*, platform_id: int) -> QuerySet[WebhookEndpoint]:
+    """A platform's live (not deleted) endpoints."""
+    return WebhookEndpoint.objects.filter(platform_id=platform_id, deleted_at__isnull=True)
+
+
+def event_list(
+    *,
+    platform_id: int,
+    type: str | None = None,
+    object_id: int | None = None,
+    created_gte: dt.datetime | None = None,
+    created_lte: dt.datetime | None = None,
+) -> QuerySet[Event]:
+    """A platform's events, narrowed by whichever filters are given."""
+    return narrowed(
+        Event.objects.filter(platform_id=platform_id),
+        type=type,
+        object_id=object_id,
+        created__gte=created_gte,
+        created__lte=created_lte,
     )
 
 

@@ -23,24 +23,6 @@ class BatchItemFilters(serializers.Serializer):
     status = ItemStatusField(required=False)
 
 
-# What ``batch_item_data`` reads, as ``PayoutBatchItem.objects.values(*ITEM_VALUES)``.
-ITEM_VALUES = (
-    "id",
-    "line",
-    "status",
-    "data",
-    "payee_id",
-    "method_id",
-    "amount_minor",
-    "fee_minor",
-    "currency",
-    "payout_id",
-    "payout__status",
-    "error_code",
-    "error_message",
-)
-
-
 class ItemError(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -64,7 +46,7 @@ BatchItemPage = page_of(BatchItemOut, "BatchItemPage")
 
 
 def batch_item_data(row: dict[str, Any]) -> dict[str, Any]:
-    """An item's result, from a ``values(*ITEM_VALUES)`` row."""
+    """An item's result, from a ``payouts.batches.selectors.batch_item_rows`` row."""
     currency = row["currency"] or None
     has_error = bool(row["error_code"])
     return {

@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
@@ -23,7 +22,6 @@ from api.pagination import Cursor
 from api.parsers import CsvParser, JSONParser
 from api.problems import PROBLEM_TYPE
 from api.serializers.batch_items import (
-    ITEM_VALUES,
     BatchItemFilters,
     BatchItemPage,
     batch_item_data,
@@ -39,8 +37,8 @@ from api.serializers.batches import (
     batch_data,
 )
 from api.serializers.common import Problem
-from payouts.batches.models import PayoutBatch, PayoutBatchItem
-from payouts.batches.selectors import batch_get
+from payouts.batches.models import PayoutBatch
+from payouts.batches.selectors import batch_get, batch_item_rows, batch_list
 from payouts.batches.services import (
     batch_approve,
     batch_cancel,
@@ -63,14 +61,8 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "batch_too_large"
 
 
-def _items_of(platform_id: int, batch_id: int) -> QuerySet[PayoutBatchItem, dict[str, Any]]:
-    return PayoutBatchItem.objects.filter(batch__platform_id=platform_id, batch_id=batch_id).values(
-        *ITEM_VALUES
-    )
-
-
 def _created(batch: PayoutBatch) -> Response:
-    items = _items_of(batch.platform_id, batch.id).order_by("line")
+    items = batch_item_rows(platform_id=batch.platform_id, batch_id=batch.id)
     body = {**batch_data(batch), "items": [batch_item_data(row) for row in items]}
     return Response(body, status=201, headers={"Location": f"/v1/payout-batches/{batch.id}"})
 
@@ -201,10 +193,8 @@ class BatchesView(PlatformView):
         responses={200: BatchPage},
     )
     def get(self, request: Request) -> Response:
-        batches = self.filtered(
-            PayoutBatch.objects.filter(platform_id=self.platform.id), BatchFilters
-        )
-        return self.page(batches, batch_data)
+        filters = self.query(BatchFilters)
+        return self.page(batch_list(platform_id=self.platform.id, **filters), batch_data)
 
 
 class BatchView(PlatformView):
@@ -237,9 +227,7 @@ class BatchItemsView(PlatformView):
     def get(self, request: Request, batch_id: int) -> Response:
         batch = batch_get(platform=self.platform, batch_id=batch_id)
         filters = self.query(BatchItemFilters)
-        items = _items_of(self.platform.id, batch.id)
-        if "status" in filters:
-            items = items.filter(status=filters["status"])
+        items = batch_item_rows(platform_id=self.platform.id, batch_id=batch.id, **filters)
         paginator = LineCursor()
         rows = paginator.paginate_queryset(items, request, view=self) or []
         return paginator.get_paginated_response([batch_item_data(row) for row in rows])

@@ -16,7 +16,7 @@ from api.serializers.earnings import (
     EarningPage,
     earning_data,
 )
-from payouts.funds.models import Earning
+from payouts.funds.selectors import earning_list
 from payouts.funds.services import earning_create
 
 EARNING_TAGS = ["Earnings"]
@@ -58,9 +58,5 @@ class EarningsView(PlatformView):
         responses={200: EarningPage},
     )
     def get(self, request: Request) -> Response:
-        earnings = self.filtered(
-            Earning.objects.filter(platform_id=self.platform.id),
-            EarningFilters,
-            {"payee": "payee_id"},
-        )
-        return self.page(earnings, earning_data)
+        filters = self.query(EarningFilters)
+        return self.page(earning_list(platform_id=self.platform.id, **filters), earning_data)

@@ -19,8 +19,7 @@ from api.serializers.events import (
     event_data,
 )
 from webhooks.endpoints import event_redeliver
-from webhooks.models import Event
-from webhooks.selectors import event_get
+from webhooks.selectors import event_get, event_list
 
 EVENT_TAGS = ["Events"]
 
@@ -36,8 +35,8 @@ class EventsView(PlatformView):
         responses={200: EventPage},
     )
     def get(self, request: Request) -> Response:
-        events = self.filtered(Event.objects.filter(platform_id=self.platform.id), EventFilters)
-        return self.page(events, event_data)
+        filters = self.query(EventFilters)
+        return self.page(event_list(platform_id=self.platform.id, **filters), event_data)
 
 
 class EventView(PlatformView):

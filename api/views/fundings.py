@@ -10,16 +10,10 @@ from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
 from api.serializers.fundings import FundingCreate, FundingOut, FundingPage, funding_data
-from core.db.lookup import one_of
-from core.errors import NotFound
-from payouts.funds.models import Funding
+from payouts.funds.selectors import funding_get, funding_list
 from payouts.funds.services import funding_create
 
 FUNDING_TAGS = ["Fundings"]
-
-
-class FundingNotFound(NotFound):
-    code = "funding_not_found"
 
 
 class FundingsView(PlatformView):
@@ -57,7 +51,7 @@ class FundingsView(PlatformView):
         responses={200: FundingPage},
     )
     def get(self, request: Request) -> Response:
-        return self.page(Funding.objects.filter(platform_id=self.platform.id), funding_data)
+        return self.page(funding_list(platform_id=self.platform.id), funding_data)
 
 
 class FundingView(PlatformView):
@@ -70,6 +64,5 @@ class FundingView(PlatformView):
         responses={200: FundingOut},
     )
     def get(self, request: Request, funding_id: int) -> Response:
-        fundings = Funding.objects.filter(platform_id=self.platform.id)
-        funding = one_of(fundings, funding_id, error=FundingNotFound, what="funding")
+        funding = funding_get(platform_id=self.platform.id, funding_id=funding_id)
         return Response(funding_data(funding))

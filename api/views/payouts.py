@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,24 +19,10 @@ from api.serializers.payouts import (
     payout_data,
     transition_data,
 )
-from core.db.lookup import one_of
-from payouts.common.errors import PayoutNotFound
-from payouts.lifecycle.models import Payout
+from payouts.lifecycle.selectors import payout_get, payout_list, payout_transitions
 from payouts.lifecycle.services import payout_cancel, payout_create
 
 TAGS = ["Payouts"]
-
-
-def _payouts(platform_id: int) -> Any:
-    return (
-        Payout.objects.filter(platform_id=platform_id)
-        .select_related("method")
-        .prefetch_related("transitions")
-    )
-
-
-def payout_of(platform_id: int, payout_id: int) -> Payout:
-    return one_of(_payouts(platform_id), payout_id, error=PayoutNotFound, what="payout")
 
 
 class PayoutsView(PlatformView):
@@ -82,10 +66,8 @@ class PayoutsView(PlatformView):
         responses={200: PayoutPage},
     )
     def get(self, request: Request) -> Response:
-        payouts = self.filtered(
-            _payouts(self.platform.id), PayoutFilters, {"payee": "payee_id", "batch": "batch_id"}
-        )
-        return self.page(payouts, payout_data)
+        filters = self.query(PayoutFilters)
+        return self.page(payout_list(platform_id=self.platform.id, **filters), payout_data)
 
 
 class PayoutView(PlatformView):
@@ -98,7 +80,7 @@ class PayoutView(PlatformView):
         responses={200: PayoutOut},
     )
     def get(self, request: Request, payout_id: int) -> Response:
-        return Response(payout_data(payout_of(self.platform.id, payout_id)))
+        return Response(payout_data(payout_get(platform_id=self.platform.id, payout_id=payout_id)))
 
 
 class PayoutCancelView(PlatformView):
@@ -117,14 +99,14 @@ class PayoutCancelView(PlatformView):
     @idempotent(required=False)
     def post(self, request: Request, payout_id: int) -> Response:
         data = self.parse(PayoutCancel, request.data)
-        payout_of(self.platform.id, payout_id)
+        payout_get(platform_id=self.platform.id, payout_id=payout_id)
         payout_cancel(
             platform=self.platform,
             payout_id=payout_id,
             actor=self.caller.actor,
             reason=data.get("reason", ""),
         )
-        return Response(payout_data(payout_of(self.platform.id, payout_id)))
+        return Response(payout_data(payout_get(platform_id=self.platform.id, payout_id=payout_id)))
 
 
 class PayoutTransitionsView(PlatformView):
@@ -137,6 +119,5 @@ class PayoutTransitionsView(PlatformView):
         responses={200: TransitionList},
     )
     def get(self, request: Request, payout_id: int) -> Response:
-        payout = payout_of(self.platform.id, payout_id)
-        transitions = sorted(payout.transitions.all(), key=lambda t: t.id)
+        transitions = payout_transitions(platform_id=self.platform.id, payout_id=payout_id)
         return Response({"results": [transition_data(t) for t in transitions]})

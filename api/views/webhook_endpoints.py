@@ -24,8 +24,7 @@ from webhooks.endpoints import (
     endpoint_secret_rotate,
     endpoint_update,
 )
-from webhooks.models import WebhookEndpoint
-from webhooks.selectors import endpoint_get
+from webhooks.selectors import endpoint_get, endpoint_list
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
 
@@ -66,10 +65,7 @@ class EndpointsView(PlatformView):
         responses={200: EndpointPage},
     )
     def get(self, request: Request) -> Response:
-        endpoints = WebhookEndpoint.objects.filter(
-            platform_id=self.platform.id, deleted_at__isnull=True
-        )
-        return self.page(endpoints, endpoint_data)
+        return self.page(endpoint_list(platform_id=self.platform.id), endpoint_data)
 
 
 class EndpointView(PlatformView):

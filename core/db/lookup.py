@@ -31,3 +31,9 @@ def one_of(
         details: dict[str, Any] = {"field": field} if field else {}
         raise error(f"{what} {object_id} does not exist", **details)
     return found
+
+
+def narrowed(queryset: models.QuerySet[ModelT], **lookups: object) -> models.QuerySet[ModelT]:
+    """``queryset`` filtered by each of ``lookups`` whose value is given (not None): the list
+    filters of a selector, such as ``created__gte=created_gte``."""
+    return queryset.filter(**{name: value for name, value in lookups.items() if value is not None})

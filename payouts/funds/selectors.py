@@ -1,4 +1,5 @@
-"""Reads of a platform's own book: its accounts, entries, statements and balances.
+"""Reads of a platform's fundings and earnings, and of its own book: its accounts, entries,
+statements and balances.
 
 Everything goes through ``ledger.selectors`` (other apps never query ledger models), and
 everything is scoped to the platform's book: another book's account or entry is
@@ -12,16 +13,24 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
+from core.db.lookup import narrowed, one_of
 from core.errors import NotFound
 from ledger import selectors as ledger_selectors
 from ledger.selectors import AccountLabel, StatementPage
 from ledger.types import AccountInfo, EntryInfo, PostingInfo
 from payouts.common.accounts import in_transit_code
+from payouts.funds.models import Earning, Funding
 from payouts.platforms.models import Platform
 
 IN_TRANSIT_PREFIX = in_transit_code("")
 BALANCE_CODES = ("cash", "funding", "fees")
 BALANCE_FIELDS = ("funding", "in_transit", "fees", "cash")
+
+
+class FundingNotFound(NotFound):
+    code = "funding_not_found"
 
 
 class LedgerAccountNotFound(NotFound):
@@ -30,6 +39,34 @@ class LedgerAccountNotFound(NotFound):
 
 class LedgerEntryNotFound(NotFound):
     code = "ledger_entry_not_found"
+
+
+def funding_list(*, platform_id: int) -> QuerySet[Funding]:
+    """A platform's fundings."""
+    return Funding.objects.filter(platform_id=platform_id)
+
+
+def funding_get(*, platform_id: int, funding_id: object) -> Funding:
+    """A funding of this platform. Raises ``FundingNotFound``, also for another platform's."""
+    return one_of(
+        funding_list(platform_id=platform_id), funding_id, error=FundingNotFound, what="funding"
+    )
+
+
+def earning_list(
+    *,
+    platform_id: int,
+    payee: int | None = None,
+    created_gte: dt.datetime | None = None,
+    created_lte: dt.datetime | None = None,
+) -> QuerySet[Earning]:
+    """A platform's earnings, narrowed by whichever filters are given."""
+    return narrowed(
+        Earning.objects.filter(platform_id=platform_id),
+        payee_id=payee,
+        created__gte=created_gte,
+        created__lte=created_lte,
+    )
 
 
 def book_account(*, platform: Platform, account_id: int) -> AccountInfo:

@@ -8,8 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import enum_schema
-from api.serializers.common import AmountOut, money, page_of
+from api.serializers.common import AmountOut, page_of
 from payouts.batches.models import ItemStatus
+from payouts.common.representation import money
 from payouts.lifecycle.rules import PayoutStatus
 
 

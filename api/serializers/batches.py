@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, enum_schema, id_field
 from api.serializers.batch_items import BatchItemOut
-from api.serializers.common import AmountOut, page_of, when
+from api.serializers.common import AmountOut, page_of
 from payouts.batches.models import BatchStatus, PayoutBatch
+from payouts.batches.representation import batch_data
 from payouts.platforms.models import Speed
 
 MAX_DESCRIPTION = 500
@@ -47,29 +48,13 @@ class BatchOut(serializers.Serializer):
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
 
+    def to_representation(self, instance: PayoutBatch) -> dict[str, Any]:
+        # The fields above describe the shape for the schema; the batch's own representation,
+        # the one its events carry, renders it.
+        return batch_data(instance)
+
 
 BatchPage = page_of(BatchOut, "BatchPage")
-
-
-def batch_data(batch: PayoutBatch) -> dict[str, Any]:
-    """A batch as the API and its events show it (its items are listed separately)."""
-    return {
-        "id": batch.id,
-        "object": "payout_batch",
-        "status": batch.status,
-        "description": batch.description,
-        "source": batch.source,
-        "item_count": batch.item_count,
-        "invalid_count": batch.invalid_count,
-        "requires_approval": batch.requires_approval,
-        "quote": batch.quote,
-        "created_by": batch.created_by,
-        "approved_by": batch.approved_by,
-        "approved_at": when(batch.approved_at),
-        "completed_at": when(batch.completed_at),
-        "created": when(batch.created),
-        "updated": when(batch.updated),
-    }
 
 
 # --- input -------------------------------------------------------------------------------------

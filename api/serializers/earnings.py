@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, Text, id_field
-from api.serializers.common import AmountOut, money, page_of, when
+from api.serializers.common import AmountOut, page_of
+from payouts.common.representation import money, when
 from payouts.funds.models import Earning
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import id_field
-from api.serializers.common import page_of, when
+from api.serializers.common import page_of
 from api.serializers.webhook_endpoints import EVENT_TYPES
+from payouts.common.representation import when
 from webhooks.models import Event, WebhookDelivery
 
 

@@ -11,10 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import CurrencyField
-from api.serializers.common import AmountOut, page_of, when
+from api.serializers.common import AmountOut, page_of
 from ledger.money import from_minor, normal_sign, to_minor
 from ledger.selectors import StatementLine, StatementPage
 from ledger.types import AccountInfo
+from payouts.common.representation import when
 
 MAX_STATEMENT_DAYS = 366
 ACCOUNT_TYPES = ["asset", "liability", "equity", "revenue", "expense"]

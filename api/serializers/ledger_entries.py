@@ -6,8 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.serializers.common import AmountOut, page_of, when
+from api.serializers.common import AmountOut, page_of
 from api.serializers.ledger_accounts import SideField, amount
+from payouts.common.representation import when
 from payouts.funds.selectors import BookEntry, BookPosting
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import CurrencyField
-from api.serializers.common import AmountOut, money
+from api.serializers.common import AmountOut
+from payouts.common.representation import money
 
 
 class PayabilityQuery(serializers.Serializer):

@@ -10,9 +10,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import Text
-from api.serializers.common import page_of, when
+from api.serializers.common import page_of
 from api.serializers.strict import StrictSerializer, choice, has_bad_characters
 from payouts.payees.models import Payee, PayeeStatus, PayeeType
+from payouts.payees.representation import payee_data
 
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX_LENGTH = 40
@@ -124,23 +125,10 @@ class PayeeOut(serializers.Serializer):
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
 
+    def to_representation(self, instance: Payee) -> dict[str, Any]:
+        # The fields above describe the shape for the schema; the payee's own representation,
+        # the one its events carry, renders it.
+        return payee_data(instance)
+
 
 PayeePage = page_of(PayeeOut, "PayeePage")
-
-
-def payee_data(payee: Payee) -> dict[str, Any]:
-    """A payee as the API and its events show it."""
-    return {
-        "id": payee.id,
-        "object": "payee",
-        "external_id": payee.external_id,
-        "type": payee.type,
-        "name": payee.legal_name,
-        "email": payee.email,
-        "country": payee.country,
-        "status": payee.status,
-        "kyc_tier": payee.kyc_tier,
-        "metadata": payee.metadata,
-        "created": when(payee.created),
-        "updated": when(payee.updated),
-    }

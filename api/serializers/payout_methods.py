@@ -9,13 +9,14 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from api.fields import CurrencyField, Text
-from api.serializers.common import page_of, when
+from api.serializers.common import page_of
 from api.serializers.strict import (
     StrictSerializer,
     choice,
     has_bad_characters,
     safe_name,
 )
+from payouts.common.representation import when
 from payouts.payees.models import MethodStatus, PayoutMethod
 from rails.methods import MethodType
 

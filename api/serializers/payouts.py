@@ -7,8 +7,10 @@ from typing import Any
 from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, Text, id_field
-from api.serializers.common import AmountOut, money, page_of, when
+from api.serializers.common import AmountOut, page_of
+from payouts.common.representation import when
 from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.representation import payout_data
 from payouts.lifecycle.rules import PayoutStatus
 from payouts.platforms.models import Speed
 
@@ -65,39 +67,13 @@ class PayoutOut(serializers.Serializer):
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
 
+    def to_representation(self, instance: Payout) -> dict[str, Any]:
+        # The fields above describe the shape for the schema; the payout's own representation,
+        # the one its events carry, renders it.
+        return payout_data(instance)
+
 
 PayoutPage = page_of(PayoutOut, "PayoutPage")
-
-
-def payout_data(payout: Payout) -> dict[str, Any]:
-    """A payout as the API and its events show it. Uses prefetched ``transitions`` and
-    ``method`` when the caller loaded them."""
-    method = payout.method
-    entries = [t.entry_id for t in payout.transitions.all() if t.entry_id is not None]
-    return {
-        "id": payout.id,
-        "object": "payout",
-        "status": payout.status,
-        "is_final": payout.is_final,
-        "amount": money(payout.amount_minor, payout.currency),
-        "fee": money(payout.fee_minor, payout.currency),
-        "net_amount": money(payout.net_minor, payout.currency),
-        "currency": payout.currency,
-        "fee_bearer": payout.fee_bearer,
-        "payee": payout.payee_id,
-        "payout_method": {"id": method.id, "type": method.type, "last4": method.last4},
-        "batch": payout.batch_id,
-        "speed": payout.speed,
-        "rail": payout.rail,
-        "estimated_arrival": when(payout.estimated_arrival),
-        "scheduled_for": when(payout.scheduled_for),
-        "description": payout.description,
-        "failure_code": payout.failure_code or None,
-        "failure_message": payout.failure_message or None,
-        "ledger_entries": sorted(set(entries)),
-        "created": when(payout.created),
-        "updated": when(payout.updated),
-    }
 
 
 class TransitionOut(serializers.Serializer):

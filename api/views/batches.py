@@ -34,10 +34,10 @@ from api.serializers.batches import (
     BatchOut,
     BatchPage,
     BatchUpload,
-    batch_data,
 )
 from api.serializers.common import Problem
 from payouts.batches.models import PayoutBatch
+from payouts.batches.representation import batch_data
 from payouts.batches.selectors import batch_get, batch_item_rows, batch_list
 from payouts.batches.services import (
     batch_approve,

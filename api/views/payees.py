@@ -9,14 +9,8 @@ from rest_framework.response import Response
 from api import keyset
 from api.base import PlatformView
 from api.idempotency import header_parameter, idempotent
-from api.serializers.payees import (
-    PayeeCreate,
-    PayeeFilters,
-    PayeeOut,
-    PayeePage,
-    PayeeUpdate,
-    payee_data,
-)
+from api.serializers.payees import PayeeCreate, PayeeFilters, PayeeOut, PayeePage, PayeeUpdate
+from payouts.payees.representation import payee_data
 from payouts.payees.selectors import payee_get, payee_list
 from payouts.payees.services import payee_create, payee_update
 

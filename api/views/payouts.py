@@ -16,9 +16,9 @@ from api.serializers.payouts import (
     PayoutOut,
     PayoutPage,
     TransitionList,
-    payout_data,
     transition_data,
 )
+from payouts.lifecycle.representation import payout_data
 from payouts.lifecycle.selectors import payout_get, payout_list, payout_transitions
 from payouts.lifecycle.services import payout_cancel, payout_create
 

@@ -9,16 +9,16 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from api.serializers.batches import batch_data
-from api.serializers.payees import payee_data
-from api.serializers.payouts import payout_data
 from payouts.batches.models import PayoutBatch
+from payouts.batches.representation import batch_data
 from payouts.batches.services import batch_create, batches_refresh
 from payouts.common.errors import InsufficientFunds
 from payouts.lifecycle import events
 from payouts.lifecycle.models import Payout
+from payouts.lifecycle.representation import payout_data
 from payouts.lifecycle.services import payout_cancel
 from payouts.payees.models import Payee
+from payouts.payees.representation import payee_data
 from payouts.payees.services import method_disable, payee_update
 from payouts.platforms.services import platform_create
 from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay, status_of

@@ -7,7 +7,7 @@ The API request never creates a payout: it answers with the items ``valid``, and
 ``transaction=True`` commit for real and go through a worker process, the sandbox provider and
 its callbacks."""
 
-# The fixtures imported from test_batches (and tests.payouts.conftest) are the tests' parameters.
+# The fixtures imported from batch_fixtures (and tests.payouts.conftest) are the tests' parameters.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.outbox import services as outbox
 from payouts.outbox.models import OutboxMessage
 from payouts.platforms.models import Platform
-from tests.api.conftest import Api, assert_problem
-from tests.api.test_batches import (  # noqa: F401 - fixtures used here
+from tests.api.batch_fixtures import (  # noqa: F401 - fixtures used here
     PATH,
     PayeeMaker,
     _item,
@@ -41,6 +40,7 @@ from tests.api.test_batches import (  # noqa: F401 - fixtures used here
     plat,
     state,
 )
+from tests.api.conftest import Api, assert_problem
 from tests.payouts.conftest import (
     Running,
     balances,

@@ -141,7 +141,7 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
         "FundingStatusEnum": "payouts.funds.models.FundingStatus",
     },
 }
-# A batch's CSV may come as a raw text/csv body of up to 5 MB (payouts.api.batches).
+# A batch's CSV may come as a raw text/csv body of up to 5 MB (api.views.batches).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Requests per second per API key (0: no limit); past it, 429 with Retry-After.
 API_RATE_LIMIT_PER_S = int(os.environ.get("API_RATE_LIMIT_PER_S", "100"))

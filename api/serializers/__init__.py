@@ -1,3 +1,5 @@
-"""Input and output shapes of the API. Output is rendered by plain ``*_data`` functions (fast,
-used by views and by webhook events alike); the ``*Out`` serializers describe the same shapes for
-the OpenAPI schema, and the schema tests check that the two agree."""
+"""Input and output shapes of the API, one module per resource. Output is rendered by plain
+``*_data`` functions (fast): a payout's, a payee's and a batch's are their rooms' representations
+(``payouts.<room>.representation``), which their webhook events carry too, and the others are
+here. The ``*Out`` serializers describe the same shapes for the OpenAPI schema (the three above
+render through their representation as well); schemathesis checks that responses match."""

@@ -60,6 +60,11 @@ def refused(
     return caught.value
 
 
+def full_width(ascii_digits: str) -> str:
+    """The same digits in their full-width forms (U+FF10 to U+FF19), as some keyboards type them."""
+    return "".join(chr(ord(char) - ord("0") + 0xFF10) for char in ascii_digits)
+
+
 def with_fields(kind: MethodType, **changes: object) -> dict[str, object]:
     fields = dict(VALID[kind][1])
     for name, value in changes.items():

@@ -22,7 +22,7 @@ from rails.methods import (
     ValidatedMethod,
     method_validate,
 )
-from tests.rails.methods.support import NAME, VALID, refused, validate, with_fields
+from tests.rails.methods.support import NAME, VALID, full_width, refused, validate, with_fields
 
 
 def aba_check_digit(first8: str) -> str:
@@ -89,15 +89,33 @@ def test_a_routing_number_outside_the_federal_reserve_ranges_is_refused(prefix: 
     assert error.details["reason"] == "does not start with a Federal Reserve code"
 
 
-@pytest.mark.parametrize("routing", ["02100002", "0210000211", "02100002a", "021 000 021"])
+@pytest.mark.parametrize(
+    "routing",
+    [
+        "02100002",
+        "0210000211",
+        "02100002a",
+        "021 000 021",
+        # python-stdnum would read full-width digits as 021000021 and accept them; we do not.
+        full_width("021000021"),
+    ],
+)
 def test_a_routing_number_that_is_not_nine_digits_is_refused(routing: str) -> None:
-    refused(
+    error = refused(
         InvalidRoutingNumber,
         "us_bank_account",
         "USD",
         with_fields(MethodType.US_BANK_ACCOUNT, routing_number=routing),
         field="routing_number",
     )
+    assert error.details["reason"] == "must be exactly 9 digits"
+    assert error.__context__ is None
+
+
+def test_a_wrong_prefix_is_named_before_a_wrong_check_digit() -> None:
+    fields = with_fields(MethodType.US_BANK_ACCOUNT, routing_number="130000021")
+    error = refused(InvalidRoutingNumber, "us_bank_account", "USD", fields, field="routing_number")
+    assert error.details["reason"] == "does not start with a Federal Reserve code"
 
 
 @pytest.mark.parametrize("account", ["123", "1" * 18, "1234567a", "12.345678"])

@@ -78,7 +78,7 @@ def test_every_type_is_validated_and_declares_its_currencies() -> None:
         assert method.currency == currency
 
 
-# --- holder names ---------------------------------------------------------------------------------
+# --- holder names --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_mask_shows_only_the_last_four() -> None:
     assert mask("") == "••••"
 
 
-# --- properties -----------------------------------------------------------------------------------
+# --- properties ----------------------------------------------------------------------------------
 
 
 @given(

@@ -21,7 +21,7 @@ from rails.methods import (
     ValidatedMethod,
     method_validate,
 )
-from tests.rails.methods.support import NAME, refused, validate
+from tests.rails.methods.support import NAME, full_width, refused, validate
 
 
 def clabe_check_digit(first17: str) -> str:
@@ -79,30 +79,59 @@ def test_a_pix_key_of_each_type(key: str, key_type: str, inferred: str, canonica
     )
 
 
+NOT_CPF = "is not a CPF (11 digits)"
+NOT_CNPJ = "is not a CNPJ (14 characters)"
+
+
 @pytest.mark.parametrize(
-    ("key", "key_type", "error"),
+    ("key", "key_type", "error", "reason"),
     [
-        ("52998224726", "cpf", InvalidPixKey),  # second check digit one off
-        ("52998224715", "", InvalidPixKey),  # first check digit one off
-        ("11111111111", "cpf", InvalidPixKey),  # passes the arithmetic, never issued
-        ("5299822472", "cpf", InvalidPixKey),
-        ("11222333000182", "cnpj", InvalidPixKey),
-        ("11222333000191", "", InvalidPixKey),
-        ("00000000000000", "cnpj", InvalidPixKey),
-        ("12ABC34501DE36", "cnpj", InvalidPixKey),
-        ("jane@example.com", "cpf", InvalidPixKey),  # the declared type is what is checked
-        ("m" * 70 + "@example.com", "email", InvalidPixKey),  # over BCB's 77 characters
-        ("maria@", "email", InvalidEmail),
-        ("+1 415 555 0132", "phone", InvalidPhone),  # not a Brazilian number
-        ("123e4567-e89b-42d3-a456-42661417400", "evp", InvalidPixKey),
-        ("hello", "", InvalidPixKey),
+        # second check digit one off
+        ("52998224726", "cpf", InvalidPixKey, "CPF check digits do not match"),
+        # first check digit one off
+        ("52998224715", "", InvalidPixKey, "CPF check digits do not match"),
+        ("11111111111", "cpf", InvalidPixKey, NOT_CPF),  # passes the arithmetic, never issued
+        ("00000000000", "cpf", InvalidPixKey, NOT_CPF),
+        ("5299822472", "cpf", InvalidPixKey, NOT_CPF),
+        ("529/982/247-25", "cpf", InvalidPixKey, NOT_CPF),
+        # python-stdnum would read full-width digits as ASCII ones and accept them; we do not.
+        (full_width("52998224725"), "cpf", InvalidPixKey, NOT_CPF),
+        ("11222333000182", "cnpj", InvalidPixKey, "CNPJ check digits do not match"),
+        ("11222333000191", "", InvalidPixKey, "CNPJ check digits do not match"),
+        ("00000000000000", "cnpj", InvalidPixKey, NOT_CNPJ),
+        # A zero base is never issued, whatever its check digits (python-stdnum's rule).
+        ("00000000000001", "cnpj", InvalidPixKey, NOT_CNPJ),
+        ("12ABC34501DE36", "cnpj", InvalidPixKey, "CNPJ check digits do not match"),
+        # A letter where a check digit belongs is not a wrong check digit but no CNPJ at all.
+        ("12ABC34501DEA5", "cnpj", InvalidPixKey, NOT_CNPJ),
+        ("1122233300018", "cnpj", InvalidPixKey, NOT_CNPJ),
+        (full_width("11222333000181"), "cnpj", InvalidPixKey, NOT_CNPJ),
+        # the declared type is what is checked
+        ("jane@example.com", "cpf", InvalidPixKey, NOT_CPF),
+        # over BCB's 77 characters
+        ("m" * 70 + "@example.com", "email", InvalidPixKey, "email keys are at most 77 characters"),
+        ("maria@", "email", InvalidEmail, "is not a valid email address"),
+        # not a Brazilian number
+        ("+1 415 555 0132", "phone", InvalidPhone, "must be a BR phone number"),
+        ("123e4567-e89b-42d3-a456-42661417400", "evp", InvalidPixKey, "is not a random key (UUID)"),
+        ("hello", "", InvalidPixKey, "is not a CPF, CNPJ, email, phone or random key"),
     ],
 )
-def test_a_bad_pix_key_is_refused(key: str, key_type: str, error: type[InvalidMethod]) -> None:
+def test_a_bad_pix_key_is_refused(
+    key: str, key_type: str, error: type[InvalidMethod], reason: str
+) -> None:
     fields: dict[str, object] = {"key": key}
     if key_type:
         fields["key_type"] = key_type
-    refused(error, "pix", "BRL", fields, field="key")
+    refused_error = refused(error, "pix", "BRL", fields, field="key")
+    assert refused_error.details["reason"] == reason
+    assert refused_error.__context__ is None
+
+
+def test_a_cnpj_whose_base_starts_with_zeros_is_accepted() -> None:
+    method = method_validate(type="pix", currency="BRL", fields={"key": "00.000.000/0001-91"})
+    assert method.secret == {"key": "00000000000191"}
+    assert method.public == {"key_type": "cnpj"}
 
 
 def test_an_unknown_pix_key_type_is_refused() -> None:
@@ -168,13 +197,19 @@ def test_a_broken_clabe_is_refused(clabe: str, reason: str) -> None:
     assert error.details["reason"] == reason
 
 
+def test_a_clabe_in_full_width_digits_is_refused() -> None:
+    fields = {"clabe": full_width("002010077777777771"), **NAME}
+    error = refused(InvalidClabe, "clabe", "MXN", fields, field="clabe")
+    assert error.details["reason"] == "must be exactly 18 digits"
+
+
 def test_spei_needs_the_holder_name() -> None:
     refused(
         MissingField, "clabe", "MXN", {"clabe": "032180000118359719"}, field="account_holder_name"
     )
 
 
-# --- properties -----------------------------------------------------------------------------------
+# --- properties ----------------------------------------------------------------------------------
 
 
 @given(base=st.text(alphabet="0123456789", min_size=17, max_size=17))

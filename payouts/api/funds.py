@@ -68,6 +68,8 @@ class FundingsView(PlatformView):
         responses={200: FundingPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's fundings, a page at a time: follow `next`. A `cursor` this API did not
+        give out, or a `limit` outside 1 to 100, is a 400 naming it."""
         return self.page(Funding.objects.filter(platform_id=self.platform.id), funding_data)
 
 
@@ -81,6 +83,8 @@ class FundingView(PlatformView):
         responses={200: FundingOut},
     )
     def get(self, request: Request, funding_id: int) -> Response:
+        """A funding with its status and the ledger entry that posted it. Another platform's funding
+        is a 404 `funding_not_found`, as a missing one is."""
         fundings = Funding.objects.filter(platform_id=self.platform.id)
         funding = one_of(fundings, funding_id, error=FundingNotFound, what="funding")
         return Response(funding_data(funding))
@@ -122,6 +126,9 @@ class EarningsView(PlatformView):
         responses={200: EarningPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's earnings, a page at a time, narrowed by `payee` and by when they were
+        recorded (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not valid is
+        a 400 naming it."""
         earnings = self.filtered(
             Earning.objects.filter(platform_id=self.platform.id),
             EarningFilters,

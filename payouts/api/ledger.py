@@ -71,6 +71,9 @@ class LedgerAccountView(PlatformView):
         responses={200: AccountOut},
     )
     def get(self, request: Request, account_id: int) -> Response:
+        """An account of the platform's book with its current balance on the account's normal side,
+        its floor and how many postings it has; a hot account (fees, in transit) shows the total of
+        its shards. Any other account is a 404 `ledger_account_not_found`."""
         return Response(account_data(book_account(platform=self.platform, account_id=account_id)))
 
 
@@ -133,6 +136,10 @@ class LedgerEntriesView(PlatformView):
         responses={200: EntryPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's journal entries with their postings, a page at a time, narrowed by `kind`
+        and when they were recorded (`created_gte`, `created_lte`). Entries are never changed: a
+        correction is a new entry that `reverses` another. A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         filters = self.query(EntryFilters)
         pages = keyset.Keyset(request)
         window = pages.window()
@@ -158,4 +165,6 @@ class LedgerEntryView(PlatformView):
         responses={200: EntryOut},
     )
     def get(self, request: Request, entry_id: int) -> Response:
+        """A journal entry with its postings, its effective date and the business objects it
+        records. Any other entry is a 404 `ledger_entry_not_found`."""
         return Response(entry_data(book_entry(platform=self.platform, entry_id=entry_id)))

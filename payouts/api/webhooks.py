@@ -75,6 +75,9 @@ class EndpointsView(PlatformView):
         responses={200: EndpointPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's endpoints that are not deleted, a page at a time; a disabled one says why
+        and since when. Secrets are never shown again. A `cursor` or `limit` that is not valid is a
+        400 naming it."""
         endpoints = WebhookEndpoint.objects.filter(
             platform_id=self.platform.id, deleted_at__isnull=True
         )
@@ -91,6 +94,9 @@ class EndpointView(PlatformView):
         responses={200: EndpointOut},
     )
     def get(self, request: Request, endpoint_id: int) -> Response:
+        """An endpoint with its status and the event types it receives (empty: all); its secret is
+        never shown again. A deleted endpoint, or another platform's, is a 404
+        `webhook_endpoint_not_found`."""
         return Response(
             endpoint_data(endpoint_get(platform=self.platform, endpoint_id=endpoint_id))
         )
@@ -156,6 +162,9 @@ class EventsView(PlatformView):
         responses={200: EventPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's events, a page at a time, narrowed by `type`, `object_id` and when they
+        were recorded (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         events = self.filtered(Event.objects.filter(platform_id=self.platform.id), EventFilters)
         return self.page(events, event_data)
 
@@ -170,6 +179,9 @@ class EventView(PlatformView):
         responses={200: EventOut},
     )
     def get(self, request: Request, event_id: int) -> Response:
+        """An event with the object as the API showed it at that moment and its place in that
+        object's sequence. Another platform's event is a 404 `event_not_found`, as a missing one
+        is."""
         return Response(event_data(event_get(platform=self.platform, event_id=event_id)))
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.db import migrations
 
-SQL = (Path(__file__).resolve().parent.parent / "sql" / "invariants.sql").read_text()
+SQL = (Path(__file__).with_suffix(".sql")).read_text()
 
 
 class Migration(migrations.Migration):

@@ -142,7 +142,7 @@ def test_the_database_refuses_a_transition_the_table_does_not_allow(platform, ma
 def test_database_transition_list_matches_the_python_table() -> None:
     from pathlib import Path
 
-    sql = (Path(__file__).resolve().parents[2] / "payouts" / "sql" / "lifecycle.sql").read_text()
+    sql = (Path(__file__).resolve().parents[2] / "payouts" / "migrations" / "0002_lifecycle.sql").read_text()
     listed = {
         tuple(pair.strip("()").replace("'", "").split(", "))
         for pair in __import__("re").findall(r"\('[a-z_]+', '[a-z_]+'\)", sql)

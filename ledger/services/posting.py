@@ -1,6 +1,6 @@
 """Posting entries: one entry, a batch, or the reversal of an entry.
 
-The hot path is one SQL statement (``ledger_post_entries``, ``ledger/sql/post_entries.sql``): it
+The hot path is one SQL statement (``ledger_post_entries``, from migration ``ledger.0003``): it
 locks the accounts in ascending id order, computes each posting's running balance from the
 locked rows, checks floors and closed periods, and inserts the entries and postings, or nothing.
 Outside a transaction that statement commits on its own, so the account locks are held for one
@@ -45,7 +45,7 @@ _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
 _DIRECTION_OF = {"debit": "D", "credit": "C"}  # Side is a StrEnum: its members look up too
 
-# ledger_post_entries is installed by migration ledger.0003 from ledger/sql/post_entries.sql.
+# ledger_post_entries is installed by migration ledger.0003 (0003_post_entries.sql).
 _POST_SQL = "SELECT * FROM ledger_post_entries(%s::jsonb, %s::jsonb, %s::bigint[])"
 _TRANSIENT = (
     psycopg.errors.DeadlockDetected,

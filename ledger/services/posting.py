@@ -1,6 +1,6 @@
 """Posting entries: one entry, a batch, or the reversal of an entry.
 
-The hot path is one SQL statement (``ledger_post_entries``, from migration ``ledger.0003``): it
+The hot path is one SQL statement (``ledger_post_entries``, from migration ``ledger.0004``): it
 locks the accounts in ascending id order, computes each posting's running balance from the
 locked rows, checks floors and closed periods, and inserts the entries and postings, or nothing.
 Outside a transaction that statement commits on its own, so the account locks are held for one
@@ -17,13 +17,14 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import psycopg
 import psycopg.errors
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.utils import timezone
+from psycopg.rows import class_row
 
 from core.errors import require_id
 from ledger import errors
@@ -45,7 +46,7 @@ _DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
 _SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
 _DIRECTION_OF = {"debit": "D", "credit": "C"}  # Side is a StrEnum: its members look up too
 
-# ledger_post_entries is installed by migration ledger.0003 (0003_post_entries.sql).
+# ledger_post_entries is defined by migration ledger.0004 (0004_post_entries_named_columns.sql).
 _POST_SQL = "SELECT * FROM ledger_post_entries(%s::jsonb, %s::jsonb, %s::bigint[])"
 _TRANSIENT = (
     psycopg.errors.DeadlockDetected,
@@ -371,6 +372,27 @@ def _route_to_shards(item: _Prepared, accounts: dict[int, _AccountMeta]) -> set[
     return shard_ids
 
 
+class _Row(NamedTuple):
+    """A row of ``ledger_post_entries``, read by column name: a new entry, one of its postings,
+    or the problem that stopped the statement. A column that is not of the row's kind is None."""
+
+    row_kind: str  # "entry", "posting" or "problem"
+    entry_id: int
+    book_id: int
+    idempotency_key: str
+    recorded_at: dt.datetime
+    posting_id: int
+    account_id: int
+    balance_after_minor: int
+    version_after: int
+    currency: str
+    ordinal: int
+    balance_before_minor: int
+    floor_minor: int
+    problem: str
+    closed_through: dt.date
+
+
 def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
     accounts = _accounts({account_id for item in prepared for account_id, _, _ in item.lines})
     shard_ids: set[int] = set()
@@ -386,26 +408,25 @@ def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
     connection.ensure_connection()
     # A server-side-binding cursor on Django's own connection: the statement is prepared once
     # per connection.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(connection.connection, row_factory=class_row(_Row)) as cursor:
         account_ids = sorted({account_id for item in fresh for account_id, _, _ in item.lines})
         cursor.execute(_POST_SQL, [entries_json, lines_json, account_ids], prepare=True)
         rows = cursor.fetchall()
 
     by_key = {(item.spec.book_id, item.spec.idempotency_key): item for item in fresh}
-    postings_by_entry: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    postings_by_entry: dict[int, list[_Row]] = defaultdict(list)
     results: dict[tuple[int, str], EntryInfo] = {}
     problem = None
     for row in rows:
-        if row[0] == "p":
-            postings_by_entry[row[2]].append(row)
-        elif row[0] == "x":
+        if row.row_kind == "posting":
+            postings_by_entry[row.entry_id].append(row)
+        elif row.row_kind == "problem":
             problem = row
     for row in rows:
-        if row[0] == "e":
-            _, entry_id, book_id, _, _, _, key, recorded_at, _ = row
-            item = by_key[(book_id, key)]
-            results[(book_id, key)] = _fresh_info(
-                entry_id, recorded_at, item, postings_by_entry[entry_id]
+        if row.row_kind == "entry":
+            item = by_key[(row.book_id, row.idempotency_key)]
+            results[(row.book_id, row.idempotency_key)] = _fresh_info(
+                row.entry_id, row.recorded_at, item, postings_by_entry[row.entry_id]
             )
     if problem is not None:
         _raise_problem(problem, fresh, accounts)
@@ -446,12 +467,10 @@ def _payload(fresh: list[_Prepared]) -> tuple[str, str]:
     return f"[{','.join(entries)}]", f"[{','.join(lines)}]"
 
 
-def _raise_problem(
-    row: tuple[Any, ...], fresh: list[_Prepared], accounts: dict[int, _AccountMeta]
-) -> None:
-    _, ordinal, account_id, balance_after, balance_before, floor_minor, code, _, closed = row
-    item = fresh[ordinal]
-    if code == "period_closed":
+def _raise_problem(row: _Row, fresh: list[_Prepared], accounts: dict[int, _AccountMeta]) -> None:
+    item = fresh[row.ordinal]
+    if row.problem == "period_closed":
+        closed = row.closed_through
         raise errors.PeriodClosed(
             f"book {item.spec.book_id} is closed through {closed}; "
             f"the entry is dated {item.effective_date}",
@@ -459,16 +478,16 @@ def _raise_problem(
             closed_through=closed.isoformat(),
             effective_date=item.effective_date.isoformat(),
         )
-    account = accounts[account_id]
+    account = accounts[row.account_id]
     currency = account.currency
     raise errors.BelowFloor(
-        f"account {account.code} would go to {from_minor(balance_after, currency)} {currency}, "
-        f"below its floor of {from_minor(floor_minor, currency)}",
-        account_id=account_id,
+        f"account {account.code} would go to {from_minor(row.balance_after_minor, currency)} "
+        f"{currency}, below its floor of {from_minor(row.floor_minor, currency)}",
+        account_id=row.account_id,
         account_code=account.code,
         currency=currency,
-        balance=str(from_minor(balance_before, currency)),
-        floor=str(from_minor(floor_minor, currency)),
+        balance=str(from_minor(row.balance_before_minor, currency)),
+        floor=str(from_minor(row.floor_minor, currency)),
     )
 
 
@@ -492,14 +511,13 @@ def _distinct(prepared: list[_Prepared]) -> list[_Prepared]:
     return list(seen.values())
 
 
-def _by_id(row: tuple[Any, ...]) -> int:
+def _by_id(row: _Row) -> int:
     # Postings take their ids in line order (the statement inserts them so).
-    posting_id: int = row[1]
-    return posting_id
+    return row.posting_id
 
 
 def _fresh_info(
-    entry_id: int, recorded_at: dt.datetime, item: _Prepared, rows: list[tuple[Any, ...]]
+    entry_id: int, recorded_at: dt.datetime, item: _Prepared, rows: list[_Row]
 ) -> EntryInfo:
     """The new entry with its postings, which the statement returns in line order."""
     spec = item.spec
@@ -508,17 +526,17 @@ def _fresh_info(
     for (account_id, direction, _), amount_minor, row in zip(
         item.lines, item.minor, sorted(rows, key=_by_id), strict=True
     ):
-        _, posting_id, _, row_account_id, balance_minor, version, currency, _, _ = row
-        assert row_account_id == account_id, (entry_id, row_account_id, account_id)
+        assert row.account_id == account_id, (entry_id, row.account_id, account_id)
+        currency = row.currency
         postings.append(
             PostingInfo(
-                id=posting_id,
+                id=row.posting_id,
                 account_id=account_id,
                 currency=currency,
                 side=_SIDE[direction],
                 amount=from_minor(amount_minor, currency),
-                balance_after=from_minor(balance_minor, currency),
-                version_after=version,
+                balance_after=from_minor(row.balance_after_minor, currency),
+                version_after=row.version_after,
             )
         )
     return EntryInfo(

@@ -17,10 +17,7 @@ from django.db import connection, transaction
 from ledger import errors
 from ledger.models import Account, Book, Entry, Posting
 from ledger.money import from_minor, normal_sign
-from ledger.types import AccountInfo, BookInfo, EntryInfo, PostingInfo, Side
-
-_SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
-
+from ledger.types import AccountInfo, BookInfo, Direction, EntryInfo, PostingInfo
 
 # --- single objects ----------------------------------------------------------------------------
 
@@ -128,9 +125,9 @@ def _posting_info(posting: Posting) -> PostingInfo:
         id=posting.pk,
         account_id=posting.account_id,
         currency=currency,
-        side=_SIDE[posting.direction],
-        amount=from_minor(posting.amount_minor, currency),
-        balance_after=from_minor(posting.balance_after_minor, currency),
+        direction=Direction(posting.direction),
+        amount_minor=posting.amount_minor,
+        balance_after_minor=posting.balance_after_minor,
         version_after=posting.version_after,
     )
 
@@ -275,7 +272,7 @@ class StatementLine:
     recorded_at: dt.datetime
     kind: str
     memo: str
-    side: Side
+    direction: Direction
     amount: Decimal
     balance: Decimal
 
@@ -358,7 +355,7 @@ def _statement_lines(
                 recorded_at=recorded_at,
                 kind=kind,
                 memo=memo,
-                side=_SIDE[direction],
+                direction=Direction(direction),
                 amount=from_minor(amount, currency),
                 balance=from_minor(balance, currency),
             )

@@ -28,9 +28,9 @@ from psycopg.rows import class_row
 
 from core.errors import require_id
 from ledger import errors
-from ledger.money import from_minor, to_minor
+from ledger.money import from_minor
 from ledger.selectors import entry_get, entry_get_by_key
-from ledger.types import EntryInfo, EntrySpec, Line, PostingInfo, Side
+from ledger.types import Direction, EntryInfo, EntrySpec, Line, PostingInfo
 
 T = TypeVar("T")
 
@@ -42,9 +42,6 @@ MAX_LINES = 1000
 TRANSIENT_RETRIES = 5
 ACCOUNT_CACHE_MAX = 200_000
 STALE_RUNNING_BALANCE = "LD001"  # SQLSTATE raised by ledger_postings_apply
-_DIRECTION = {Side.DEBIT: "D", Side.CREDIT: "C"}
-_SIDE = {"D": Side.DEBIT, "C": Side.CREDIT}
-_DIRECTION_OF = {"debit": "D", "credit": "C"}  # Side is a StrEnum: its members look up too
 
 # ledger_post_entries is defined by migration ledger.0004 (0004_post_entries_named_columns.sql).
 _POST_SQL = "SELECT * FROM ledger_post_entries(%s::jsonb, %s::jsonb, %s::bigint[])"
@@ -122,8 +119,8 @@ def entry_reverse(
         lines=[
             Line(
                 account_id=p.account_id,
-                side=Side.CREDIT if p.side is Side.DEBIT else Side.DEBIT,
-                amount=p.amount,
+                direction=p.direction.opposite,
+                amount_minor=p.amount_minor,
             )
             for p in original.postings
         ],
@@ -199,11 +196,10 @@ def _is_stale(exc: DatabaseError) -> bool:
 class _Prepared:
     spec: EntrySpec
     effective_date: dt.date
-    lines: list[tuple[int, str, Line]]  # (account_id, "D"/"C", the line)
+    lines: list[tuple[int, Line]]  # (the account posted to: the line's, or one of its shards)
     metadata_json: str
     refs_json: str
     reverses_id: int | None = None
-    minor: list[int] | None = None
 
 
 def _json_object(value: object, name: str) -> str:
@@ -241,7 +237,7 @@ def _prepare(spec: EntrySpec) -> _Prepared:
         raise errors.InvalidEntry(
             f"an entry has 2 to {MAX_LINES} lines, got {len(lines)}", field="lines"
         )
-    checked: list[tuple[int, str, Line]] = []
+    checked: list[tuple[int, Line]] = []
     for index, line in enumerate(lines):
         if not isinstance(line, Line):
             raise errors.InvalidEntry(f"line {index} is not a Line", field="lines", line=index)
@@ -250,14 +246,14 @@ def _prepare(spec: EntrySpec) -> _Prepared:
             raise errors.InvalidEntry(
                 f"line {index}: account_id must be a positive integer id", field="lines", line=index
             )
-        direction = _DIRECTION_OF.get(line.side) if isinstance(line.side, str) else None
-        if direction is None:
+        if line.direction is not Direction.DEBIT and line.direction is not Direction.CREDIT:
             raise errors.InvalidEntry(
-                f"line {index}: side must be 'debit' or 'credit', not {line.side!r}",
+                f"line {index}: direction must be Direction.DEBIT or Direction.CREDIT, "
+                f"not {line.direction!r}",
                 field="lines",
                 line=index,
             )
-        checked.append((line.account_id, direction, line))
+        checked.append((line.account_id, line))
     return _Prepared(
         spec=spec,
         effective_date=effective_date,
@@ -310,11 +306,10 @@ def _accounts(account_ids: set[int]) -> dict[int, _AccountMeta]:
 
 
 def _check(item: _Prepared, accounts: dict[int, _AccountMeta]) -> None:
-    """Currency, amounts, book and balance per currency; sets ``item.minor``."""
+    """Currency, amounts, book and balance per currency."""
     spec = item.spec
-    minor: list[int] = []
     net: dict[str, int] = defaultdict(int)
-    for index, (account_id, direction, line) in enumerate(item.lines):
+    for index, (account_id, line) in enumerate(item.lines):
         account = accounts[account_id]
         if account.book_id != spec.book_id:
             raise errors.CrossBookPosting(
@@ -323,25 +318,31 @@ def _check(item: _Prepared, accounts: dict[int, _AccountMeta]) -> None:
                 line=index,
                 account_id=account_id,
             )
-        money_currency = getattr(getattr(line.amount, "currency", None), "code", None)
-        line_currency = line.currency or money_currency
-        if line_currency is not None and line_currency != account.currency:
+        if line.currency is not None and line.currency != account.currency:
             raise errors.CurrencyMismatch(
-                f"line {index}: amount in {line_currency} for account {account.code} "
+                f"line {index}: amount in {line.currency} for account {account.code} "
                 f"in {account.currency}",
                 line=index,
                 account_id=account_id,
-                currency=line_currency,
+                currency=line.currency,
                 account_currency=account.currency,
             )
-        amount = getattr(line.amount, "amount", line.amount)
-        amount_minor = to_minor(amount, account.currency)
+        amount_minor = line.amount_minor
+        # Minor units are whole: a float (or anything else) is refused, never rounded.
+        if not isinstance(amount_minor, int) or isinstance(amount_minor, bool):
+            raise errors.InvalidAmount(
+                f"line {index}: amount_minor must be an int of minor units, "
+                f"not {type(amount_minor).__name__}",
+                line=index,
+                amount=repr(amount_minor),
+            )
         if amount_minor <= 0:
             raise errors.InvalidAmount(
-                f"line {index}: amount must be positive, got {amount}", line=index
+                f"line {index}: amount must be positive, got {amount_minor} minor units",
+                line=index,
             )
-        minor.append(amount_minor)
-        net[account.currency] += amount_minor if direction == "D" else -amount_minor
+        debit = line.direction is Direction.DEBIT
+        net[account.currency] += amount_minor if debit else -amount_minor
     unbalanced = {currency: value for currency, value in net.items() if value != 0}
     if unbalanced:
         raise errors.UnbalancedEntry(
@@ -352,7 +353,6 @@ def _check(item: _Prepared, accounts: dict[int, _AccountMeta]) -> None:
             ),
             net={c: str(from_minor(v, c)) for c, v in unbalanced.items()},
         )
-    item.minor = minor
 
 
 # --- the statement ---
@@ -362,12 +362,12 @@ def _route_to_shards(item: _Prepared, accounts: dict[int, _AccountMeta]) -> set[
     """Lines on a sharded account go to one of its shards, chosen by the entry's key: spread
     across concurrent writers, and the same again when the entry is replayed."""
     shard_ids: set[int] = set()
-    for index, (account_id, direction, line) in enumerate(item.lines):
+    for index, (account_id, line) in enumerate(item.lines):
         shards = accounts[account_id].shard_ids
         if shards:
             key = f"{item.spec.book_id}:{item.spec.idempotency_key}".encode()
             shard_id = shards[zlib.crc32(key) % len(shards)]
-            item.lines[index] = (shard_id, direction, line)
+            item.lines[index] = (shard_id, line)
             shard_ids.add(shard_id)
     return shard_ids
 
@@ -394,7 +394,7 @@ class _Row(NamedTuple):
 
 
 def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
-    accounts = _accounts({account_id for item in prepared for account_id, _, _ in item.lines})
+    accounts = _accounts({account_id for item in prepared for account_id, _ in item.lines})
     shard_ids: set[int] = set()
     for item in prepared:
         shard_ids |= _route_to_shards(item, accounts)
@@ -409,7 +409,7 @@ def _post(prepared: list[_Prepared]) -> list[EntryInfo]:
     # A server-side-binding cursor on Django's own connection: the statement is prepared once
     # per connection.
     with psycopg.Cursor(connection.connection, row_factory=class_row(_Row)) as cursor:
-        account_ids = sorted({account_id for item in fresh for account_id, _, _ in item.lines})
+        account_ids = sorted({account_id for item in fresh for account_id, _ in item.lines})
         cursor.execute(_POST_SQL, [entries_json, lines_json, account_ids], prepare=True)
         rows = cursor.fetchall()
 
@@ -459,11 +459,10 @@ def _payload(fresh: list[_Prepared]) -> tuple[str, str]:
             f'"{item.effective_date.isoformat()}",{dumps(spec.idempotency_key)},'
             f"{item.metadata_json},{item.refs_json},{dumps(item.reverses_id)},{len(item.lines)}]"
         )
-        assert item.minor is not None
-        for line_no, ((account_id, direction, _), amount_minor) in enumerate(
-            zip(item.lines, item.minor, strict=True)
-        ):
-            lines.append(f'[{ordinal},{line_no},{account_id},"{direction}",{amount_minor}]')
+        for line_no, (account_id, line) in enumerate(item.lines):
+            lines.append(
+                f'[{ordinal},{line_no},{account_id},"{line.direction.value}",{line.amount_minor}]'
+            )
     return f"[{','.join(entries)}]", f"[{','.join(lines)}]"
 
 
@@ -521,21 +520,17 @@ def _fresh_info(
 ) -> EntryInfo:
     """The new entry with its postings, which the statement returns in line order."""
     spec = item.spec
-    assert item.minor is not None
     postings = []
-    for (account_id, direction, _), amount_minor, row in zip(
-        item.lines, item.minor, sorted(rows, key=_by_id), strict=True
-    ):
+    for (account_id, line), row in zip(item.lines, sorted(rows, key=_by_id), strict=True):
         assert row.account_id == account_id, (entry_id, row.account_id, account_id)
-        currency = row.currency
         postings.append(
             PostingInfo(
                 id=row.posting_id,
                 account_id=account_id,
-                currency=currency,
-                side=_SIDE[direction],
-                amount=from_minor(amount_minor, currency),
-                balance_after=from_minor(row.balance_after_minor, currency),
+                currency=row.currency,
+                direction=line.direction,
+                amount_minor=line.amount_minor,
+                balance_after_minor=row.balance_after_minor,
                 version_after=row.version_after,
             )
         )
@@ -563,7 +558,6 @@ def _loads(document: str) -> dict[str, Any]:
 
 
 def _content(item: _Prepared) -> dict[str, Any]:
-    assert item.minor is not None
     return {
         "kind": item.spec.kind,
         "memo": item.spec.memo,
@@ -572,8 +566,7 @@ def _content(item: _Prepared) -> dict[str, Any]:
         "refs": json.loads(item.refs_json),
         "reverses_id": item.reverses_id,
         "lines": sorted(
-            (account_id, direction, amount)
-            for (account_id, direction, _), amount in zip(item.lines, item.minor, strict=True)
+            (account_id, line.direction, line.amount_minor) for account_id, line in item.lines
         ),
     }
 
@@ -586,10 +579,7 @@ def _raise_if_different(original: EntryInfo, content: dict[str, Any]) -> None:
         "metadata": original.metadata,
         "refs": original.refs,
         "reverses_id": original.reverses_id,
-        "lines": sorted(
-            (p.account_id, _DIRECTION[p.side], to_minor(p.amount, p.currency))
-            for p in original.postings
-        ),
+        "lines": sorted((p.account_id, p.direction, p.amount_minor) for p in original.postings),
     }
     differences = [
         name

@@ -26,7 +26,7 @@ from ledger.management.commands.export_journal import Command as ExportCommand
 from ledger.management.commands.ledger_verify import Command as LedgerVerifyCommand
 from ledger.models import Entry
 from ledger.tasks import ledger_verify
-from ledger.types import AccountInfo, BookInfo, EntryInfo, Line, Side
+from ledger.types import AccountInfo, BookInfo, Direction, EntryInfo, Line
 
 HEADER = (
     "entry_id,effective_date,recorded_at,kind,memo,idempotency_key,reverses_entry_id,posting_id,"
@@ -69,14 +69,16 @@ def journal(book: BookInfo, open_account: Callable[..., AccountInfo]) -> Journal
         "eur_funding": open_account("funding", "liability", currency="EUR", floor="0"),
     }
 
-    def post(key: str, day: int, kind: str, memo: str, lines: list[tuple[str, Side, str]]) -> Any:
+    def post(
+        key: str, day: int, kind: str, memo: str, lines: list[tuple[str, Direction, int]]
+    ) -> Any:
         return services.entry_post(
             book_id=book.id,
             kind=kind,
             idempotency_key=key,
             effective_date=dt.date(2026, 11, day),
             memo=memo,
-            lines=[Line(accounts[name].id, side, amount) for name, side, amount in lines],
+            lines=[Line(accounts[name].id, direction, minor) for name, direction, minor in lines],
         )
 
     entries = [
@@ -85,28 +87,28 @@ def journal(book: BookInfo, open_account: Callable[..., AccountInfo]) -> Journal
             2,
             "funding.received",
             "Wire, ref 42",
-            [("cash", Side.DEBIT, "100.00"), ("funding", Side.CREDIT, "100.00")],
+            [("cash", Direction.DEBIT, 10000), ("funding", Direction.CREDIT, 10000)],
         ),
         post(
             "earn-1",
             3,
             "earning.credited",
             "=HYPERLINK(1)",
-            [("funding", Side.DEBIT, "25.00"), ("available", Side.CREDIT, "25.00")],
+            [("funding", Direction.DEBIT, 2500), ("available", Direction.CREDIT, 2500)],
         ),
         post(
             "fee-1",
             5,
             "fee.charged",
             "",
-            [("available", Side.DEBIT, "0.50"), ("fees", Side.CREDIT, "0.50")],
+            [("available", Direction.DEBIT, 50), ("fees", Direction.CREDIT, 50)],
         ),
         post(
             "fund-eur-1",
             5,
             "funding.received",
             "",
-            [("eur_cash", Side.DEBIT, "1234.56"), ("eur_funding", Side.CREDIT, "1234.56")],
+            [("eur_cash", Direction.DEBIT, 123456), ("eur_funding", Direction.CREDIT, 123456)],
         ),
     ]
     return Journal(book, accounts, entries)

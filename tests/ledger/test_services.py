@@ -14,7 +14,7 @@ from moneyed import Money
 from core.errors import DomainError
 from ledger import errors, selectors, services
 from ledger.money import from_minor, to_minor
-from ledger.types import AccountInfo, BookInfo, EntrySpec, Line, Side
+from ledger.types import AccountInfo, BookInfo, Direction, EntrySpec, Line
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,15 +45,17 @@ def accounts(open_account: Callable[..., AccountInfo]) -> dict[str, AccountInfo]
     }
 
 
-def fund(book: BookInfo, accounts: dict[str, AccountInfo], amount: str = "100.00", key: str = "f1"):
+def fund(
+    book: BookInfo, accounts: dict[str, AccountInfo], amount_minor: int = 10000, key: str = "f1"
+):
     return services.entry_post(
         book_id=book.id,
         kind="funding.received",
         idempotency_key=key,
         effective_date=DAY,
         lines=[
-            Line(accounts["cash"].id, Side.DEBIT, amount),
-            Line(accounts["funding"].id, Side.CREDIT, amount),
+            Line(accounts["cash"].id, Direction.DEBIT, amount_minor),
+            Line(accounts["funding"].id, Direction.CREDIT, amount_minor),
         ],
     )
 
@@ -122,10 +124,10 @@ def test_entry_post_moves_balances_and_records_running_balances(
     assert entry.replayed is False
     assert entry.effective_date == DAY
     assert [
-        (p.side, str(p.amount), str(p.balance_after), p.version_after) for p in entry.postings
+        (p.direction, str(p.amount), str(p.balance_after), p.version_after) for p in entry.postings
     ] == [
-        (Side.DEBIT, "100.00", "100.00", 1),
-        (Side.CREDIT, "100.00", "100.00", 1),
+        (Direction.DEBIT, "100.00", "100.00", 1),
+        (Direction.CREDIT, "100.00", "100.00", 1),
     ]
     assert balance(accounts["cash"]) == "100.00 v1"
     assert balance(accounts["funding"]) == "100.00 v1"
@@ -143,10 +145,10 @@ def test_multi_currency_entry_balances_per_currency(
         kind="funding.received",
         idempotency_key="multi",
         lines=[
-            Line(accounts["eur_cash"].id, "debit", "10.00"),
-            Line(accounts["eur_funding"].id, "credit", "10.00"),
-            Line(accounts["jpy_cash"].id, "debit", "1500"),
-            Line(accounts["jpy_funding"].id, "credit", "1500"),
+            Line(accounts["eur_cash"].id, Direction.DEBIT, 1000),
+            Line(accounts["eur_funding"].id, Direction.CREDIT, 1000),
+            Line(accounts["jpy_cash"].id, Direction.DEBIT, 1500),
+            Line(accounts["jpy_funding"].id, Direction.CREDIT, 1500),
         ],
     )
     assert len(entry.postings) == 4
@@ -164,76 +166,85 @@ def _post(book: BookInfo, lines: list[Line], key: str = "k", **kwargs: Any) -> A
     [
         (
             lambda a: [
-                Line(a["cash"].id, "debit", "10.00"),
-                Line(a["funding"].id, "credit", "9.99"),
+                Line(a["cash"].id, Direction.DEBIT, 1000),
+                Line(a["funding"].id, Direction.CREDIT, 999),
             ],
             "unbalanced_entry",
         ),
-        (lambda a: [Line(a["cash"].id, "debit", "10.00")], "invalid_entry"),
+        (lambda a: [Line(a["cash"].id, Direction.DEBIT, 1000)], "invalid_entry"),
         (lambda a: [], "invalid_entry"),
         (
             lambda a: [
-                Line(a["cash"].id, "sideways", "1.00"),
-                Line(a["funding"].id, "credit", "1.00"),
+                Line(a["cash"].id, "sideways", 100),
+                Line(a["funding"].id, Direction.CREDIT, 100),
             ],
             "invalid_entry",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "debit", "1.001"),
-                Line(a["funding"].id, "credit", "1.001"),
+                Line(a["cash"].id, Direction.DEBIT, to_minor("1.001", "USD")),
+                Line(a["funding"].id, Direction.CREDIT, to_minor("1.001", "USD")),
             ],
-            "invalid_amount",
-        ),
-        (
-            lambda a: [Line(a["cash"].id, "debit", 1.5), Line(a["funding"].id, "credit", 1.5)],
-            "invalid_amount",
-        ),
-        (
-            lambda a: [Line(a["cash"].id, "debit", "0"), Line(a["funding"].id, "credit", "0")],
             "invalid_amount",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "debit", "-5.00"),
-                Line(a["funding"].id, "credit", "-5.00"),
+                Line(a["cash"].id, Direction.DEBIT, 1.5),
+                Line(a["funding"].id, Direction.CREDIT, 1.5),
             ],
             "invalid_amount",
         ),
         (
-            lambda a: [Line(a["cash"].id, "debit", "5.00"), Line(999999, "credit", "5.00")],
+            lambda a: [
+                Line(a["cash"].id, Direction.DEBIT, 0),
+                Line(a["funding"].id, Direction.CREDIT, 0),
+            ],
+            "invalid_amount",
+        ),
+        (
+            lambda a: [
+                Line(a["cash"].id, Direction.DEBIT, -500),
+                Line(a["funding"].id, Direction.CREDIT, -500),
+            ],
+            "invalid_amount",
+        ),
+        (
+            lambda a: [
+                Line(a["cash"].id, Direction.DEBIT, 500),
+                Line(999999, Direction.CREDIT, 500),
+            ],
             "account_not_found",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "debit", "5.00"),
-                Line(a["eur_funding"].id, "credit", "5.00", currency="USD"),
+                Line(a["cash"].id, Direction.DEBIT, 500),
+                Line(a["eur_funding"].id, Direction.CREDIT, 500, currency="USD"),
             ],
             "currency_mismatch",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "debit", Money("5.00", "EUR")),
-                Line(a["funding"].id, "credit", "5.00"),
+                Line(a["cash"].id, Direction.DEBIT, 500, currency="EUR"),
+                Line(a["funding"].id, Direction.CREDIT, 500),
             ],
             "currency_mismatch",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "debit", "5.00"),
-                Line(a["eur_funding"].id, "credit", "5.00"),
+                Line(a["cash"].id, Direction.DEBIT, 500),
+                Line(a["eur_funding"].id, Direction.CREDIT, 500),
             ],
             "unbalanced_entry",
         ),
         (
             lambda a: [
-                Line(a["cash"].id, "credit", "5.00"),
-                Line(a["funding"].id, "debit", "5.00"),
+                Line(a["cash"].id, Direction.CREDIT, 500),
+                Line(a["funding"].id, Direction.DEBIT, 500),
             ],
             "below_floor",
         ),
         (
-            lambda a: [Line(a["cash"].id, "debit", "5.00"), Line("x", "credit", "5.00")],
+            lambda a: [Line(a["cash"].id, Direction.DEBIT, 500), Line("x", Direction.CREDIT, 500)],
             "invalid_entry",
         ),
     ],
@@ -269,8 +280,8 @@ def test_bad_entry_fields_raise_typed_errors(
         "kind": "test",
         "idempotency_key": "k",
         "lines": [
-            Line(accounts["cash"].id, "debit", "1.00"),
-            Line(accounts["funding"].id, "credit", "1.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 100),
+            Line(accounts["funding"].id, Direction.CREDIT, 100),
         ],
     }
     params.update(kwargs)
@@ -287,20 +298,23 @@ def test_cross_book_posting_is_refused(book: BookInfo, accounts: dict[str, Accou
     with pytest.raises(errors.CrossBookPosting):
         _post(
             book,
-            [Line(other_cash.id, "debit", "1.00"), Line(accounts["cash"].id, "credit", "1.00")],
+            [
+                Line(other_cash.id, Direction.DEBIT, 100),
+                Line(accounts["cash"].id, Direction.CREDIT, 100),
+            ],
         )
     assert state() == before
 
 
 def test_below_floor_names_the_account(book: BookInfo, accounts: dict[str, AccountInfo]) -> None:
-    fund(book, accounts, "10.00")
+    fund(book, accounts, 1000)
     before = state()
     with pytest.raises(errors.BelowFloor) as caught:
         _post(
             book,
             [
-                Line(accounts["funding"].id, "debit", "10.01"),
-                Line(accounts["available"].id, "credit", "10.01"),
+                Line(accounts["funding"].id, Direction.DEBIT, 1001),
+                Line(accounts["available"].id, Direction.CREDIT, 1001),
             ],
         )
     assert caught.value.details["account_code"] == "funding"
@@ -329,7 +343,7 @@ def test_same_key_different_content_names_the_difference(
     fund(book, accounts)
     before = state()
     with pytest.raises(errors.IdempotencyConflict) as caught:
-        fund(book, accounts, amount="100.01")
+        fund(book, accounts, amount_minor=10001)
     assert caught.value.details["differences"] == ["lines"]
     with pytest.raises(errors.IdempotencyConflict) as caught:
         services.entry_post(
@@ -339,8 +353,8 @@ def test_same_key_different_content_names_the_difference(
             memo="changed",
             effective_date=DAY,
             lines=[
-                Line(accounts["cash"].id, "debit", "100.00"),
-                Line(accounts["funding"].id, "credit", "100.00"),
+                Line(accounts["cash"].id, Direction.DEBIT, 10000),
+                Line(accounts["funding"].id, Direction.CREDIT, 10000),
             ],
         )
     assert caught.value.details["differences"] == ["kind", "memo"]
@@ -360,7 +374,7 @@ def test_same_key_in_another_book_is_a_different_entry(
         book_id=other.id,
         kind="funding.received",
         idempotency_key="f1",
-        lines=[Line(cash.id, "debit", "1.00"), Line(funding.id, "credit", "1.00")],
+        lines=[Line(cash.id, Direction.DEBIT, 100), Line(funding.id, Direction.CREDIT, 100)],
     )
     assert entry.replayed is False
 
@@ -376,8 +390,8 @@ def test_batch_posts_all_in_order(book: BookInfo, accounts: dict[str, AccountInf
             idempotency_key=f"b{i}",
             effective_date=DAY,
             lines=[
-                Line(accounts["cash"].id, "debit", f"{i}.00"),
-                Line(accounts["funding"].id, "credit", f"{i}.00"),
+                Line(accounts["cash"].id, Direction.DEBIT, i * 100),
+                Line(accounts["funding"].id, Direction.CREDIT, i * 100),
             ],
         )
         for i in range(1, 6)
@@ -406,8 +420,8 @@ def test_batch_is_all_or_nothing(book: BookInfo, accounts: dict[str, AccountInfo
         kind="funding.received",
         idempotency_key="good",
         lines=[
-            Line(accounts["cash"].id, "debit", "5.00"),
-            Line(accounts["funding"].id, "credit", "5.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 500),
+            Line(accounts["funding"].id, Direction.CREDIT, 500),
         ],
     )
     overdraw = EntrySpec(
@@ -415,8 +429,8 @@ def test_batch_is_all_or_nothing(book: BookInfo, accounts: dict[str, AccountInfo
         kind="earning",
         idempotency_key="bad",
         lines=[
-            Line(accounts["funding"].id, "debit", "6.00"),
-            Line(accounts["available"].id, "credit", "6.00"),
+            Line(accounts["funding"].id, Direction.DEBIT, 600),
+            Line(accounts["available"].id, Direction.CREDIT, 600),
         ],
     )
     before = state()
@@ -428,14 +442,14 @@ def test_batch_is_all_or_nothing(book: BookInfo, accounts: dict[str, AccountInfo
 def test_batch_with_a_replayed_entry_and_new_ones(
     book: BookInfo, accounts: dict[str, AccountInfo]
 ) -> None:
-    first = fund(book, accounts, "10.00", key="a")
+    first = fund(book, accounts, 1000, key="a")
     later = EntrySpec(
         book_id=book.id,
         kind="funding.received",
         idempotency_key="b",
         lines=[
-            Line(accounts["cash"].id, "debit", "1.00"),
-            Line(accounts["funding"].id, "credit", "1.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 100),
+            Line(accounts["funding"].id, Direction.CREDIT, 100),
         ],
     )
     again = EntrySpec(
@@ -444,8 +458,8 @@ def test_batch_with_a_replayed_entry_and_new_ones(
         idempotency_key="a",
         effective_date=DAY,
         lines=[
-            Line(accounts["cash"].id, "debit", "10.00"),
-            Line(accounts["funding"].id, "credit", "10.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 1000),
+            Line(accounts["funding"].id, Direction.CREDIT, 1000),
         ],
     )
     result = services.entries_post(entries=[again, later])
@@ -461,8 +475,8 @@ def test_duplicate_keys_within_a_batch(book: BookInfo, accounts: dict[str, Accou
         kind="funding.received",
         idempotency_key="dup",
         lines=[
-            Line(accounts["cash"].id, "debit", "1.00"),
-            Line(accounts["funding"].id, "credit", "1.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 100),
+            Line(accounts["funding"].id, Direction.CREDIT, 100),
         ],
     )
     result = services.entries_post(entries=[spec, spec])
@@ -473,8 +487,8 @@ def test_duplicate_keys_within_a_batch(book: BookInfo, accounts: dict[str, Accou
         kind="funding.received",
         idempotency_key="dup2",
         lines=[
-            Line(accounts["cash"].id, "debit", "2.00"),
-            Line(accounts["funding"].id, "credit", "2.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 200),
+            Line(accounts["funding"].id, Direction.CREDIT, 200),
         ],
     )
     before = state()
@@ -490,9 +504,9 @@ def test_reversal_mirrors_the_entry_once(book: BookInfo, accounts: dict[str, Acc
     entry = fund(book, accounts)
     reversal = services.entry_reverse(entry_id=entry.id)
     assert reversal.reverses_id == entry.id
-    assert [(p.account_id, p.side, str(p.amount)) for p in reversal.postings] == [
-        (accounts["cash"].id, Side.CREDIT, "100.00"),
-        (accounts["funding"].id, Side.DEBIT, "100.00"),
+    assert [(p.account_id, p.direction, str(p.amount)) for p in reversal.postings] == [
+        (accounts["cash"].id, Direction.CREDIT, "100.00"),
+        (accounts["funding"].id, Direction.DEBIT, "100.00"),
     ]
     assert balance(accounts["cash"]) == "0.00 v2"
     assert services.entry_reverse(entry_id=entry.id).id == reversal.id  # replay
@@ -505,12 +519,12 @@ def test_reversal_mirrors_the_entry_once(book: BookInfo, accounts: dict[str, Acc
 
 
 def test_reversal_respects_floors(book: BookInfo, accounts: dict[str, AccountInfo]) -> None:
-    entry = fund(book, accounts, "10.00")
+    entry = fund(book, accounts, 1000)
     _post(
         book,
         [
-            Line(accounts["funding"].id, "debit", "10.00"),
-            Line(accounts["available"].id, "credit", "10.00"),
+            Line(accounts["funding"].id, Direction.DEBIT, 1000),
+            Line(accounts["available"].id, Direction.CREDIT, 1000),
         ],
     )
     before = state()
@@ -583,8 +597,8 @@ def test_book_open_is_idempotent() -> None:
 
 
 def test_balance_as_of_a_recorded_time(book: BookInfo, accounts: dict[str, AccountInfo]) -> None:
-    first = fund(book, accounts, "10.00", key="a")
-    second = fund(book, accounts, "5.00", key="b")
+    first = fund(book, accounts, 1000, key="a")
+    second = fund(book, accounts, 500, key="b")
     cash = accounts["cash"].id
     before_any = first.recorded_at - dt.timedelta(seconds=1)
     assert selectors.account_balance_as_of(account_id=cash, at=before_any).amount == Decimal("0.00")
@@ -615,19 +629,19 @@ def test_statement_and_trial_balance(book: BookInfo, accounts: dict[str, Account
         idempotency_key="d1",
         effective_date=DAY - dt.timedelta(days=3),
         lines=[
-            Line(accounts["cash"].id, "debit", "50.00"),
-            Line(accounts["funding"].id, "credit", "50.00"),
+            Line(accounts["cash"].id, Direction.DEBIT, 5000),
+            Line(accounts["funding"].id, Direction.CREDIT, 5000),
         ],
     )
-    fund(book, accounts, "20.00", key="d2")
+    fund(book, accounts, 2000, key="d2")
     services.entry_post(
         book_id=book.id,
         kind="earning.credited",
         idempotency_key="d3",
         effective_date=DAY + dt.timedelta(days=1),
         lines=[
-            Line(accounts["funding"].id, "debit", "30.00"),
-            Line(accounts["available"].id, "credit", "30.00"),
+            Line(accounts["funding"].id, Direction.DEBIT, 3000),
+            Line(accounts["available"].id, Direction.CREDIT, 3000),
         ],
     )
     statement = selectors.account_statement(
@@ -635,9 +649,9 @@ def test_statement_and_trial_balance(book: BookInfo, accounts: dict[str, Account
     )
     assert statement is not None
     assert str(statement.opening_balance) == "50.00"
-    assert [(line.side, str(line.amount), str(line.balance)) for line in statement.lines] == [
-        (Side.CREDIT, "20.00", "70.00"),
-        (Side.DEBIT, "30.00", "40.00"),
+    assert [(line.direction, str(line.amount), str(line.balance)) for line in statement.lines] == [
+        (Direction.CREDIT, "20.00", "70.00"),
+        (Direction.DEBIT, "30.00", "40.00"),
     ]
     assert (
         str(statement.total_debits),
@@ -694,7 +708,10 @@ def test_sharded_account_spreads_postings_and_reports_one_balance(
             kind="fee",
             idempotency_key=f"fee-{n}",
             effective_date=DAY,
-            lines=[Line(accounts["cash"].id, "debit", "1.25"), Line(fees.id, "credit", "1.25")],
+            lines=[
+                Line(accounts["cash"].id, Direction.DEBIT, 125),
+                Line(fees.id, Direction.CREDIT, 125),
+            ],
         )
         for n in range(40)
     ]
@@ -713,7 +730,10 @@ def test_sharded_account_spreads_postings_and_reports_one_balance(
         kind="fee",
         idempotency_key="fee-7",
         effective_date=DAY,
-        lines=[Line(accounts["cash"].id, "debit", "1.25"), Line(fees.id, "credit", "1.25")],
+        lines=[
+            Line(accounts["cash"].id, Direction.DEBIT, 125),
+            Line(fees.id, Direction.CREDIT, 125),
+        ],
     )
     assert again.replayed and again.id == entries[7].id
     assert state() == before
@@ -756,13 +776,13 @@ def test_services_refuse_ids_that_are_not_ids(book: BookInfo, bad_id: Any) -> No
         lambda: services.period_close(book_id=bad_id, through=DAY),
         lambda: services.account_open(book_id=bad_id, code="x", currency="USD", type="asset"),
         lambda: services.entry_post(
-            book_id=bad_id, kind="x", idempotency_key="k", lines=[Line(1, "debit", "1.00")] * 2
+            book_id=bad_id, kind="x", idempotency_key="k", lines=[Line(1, Direction.DEBIT, 100)] * 2
         ),
         lambda: services.entry_post(
             book_id=book.id,
             kind="x",
             idempotency_key="k",
-            lines=[Line(bad_id, "debit", "1.00"), Line(bad_id, "credit", "1.00")],
+            lines=[Line(bad_id, Direction.DEBIT, 100), Line(bad_id, Direction.CREDIT, 100)],
         ),
     ]
     for call in calls:
@@ -803,8 +823,16 @@ def test_balances_by_code_takes_codes_and_literal_prefixes(
     fees = open_account("fees", "revenue")
     transit = open_account("in_transit:ach", "asset")
     lookalike = open_account("inXtransit:ach", "asset")  # "_" in a prefix is not a wildcard
-    _post(book, [Line(transit.id, "debit", "7.00"), Line(fees.id, "credit", "7.00")], key="a")
-    _post(book, [Line(lookalike.id, "debit", "1.00"), Line(cash.id, "credit", "1.00")], key="b")
+    _post(
+        book,
+        [Line(transit.id, Direction.DEBIT, 700), Line(fees.id, Direction.CREDIT, 700)],
+        key="a",
+    )
+    _post(
+        book,
+        [Line(lookalike.id, Direction.DEBIT, 100), Line(cash.id, Direction.CREDIT, 100)],
+        key="b",
+    )
     found = selectors.balances_by_code(
         book_id=book.id, codes=["fees", "missing"], code_prefixes=["in_transit:"]
     )

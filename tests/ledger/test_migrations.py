@@ -14,10 +14,11 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
@@ -87,27 +88,14 @@ print(len(plan))
 """
 
 
-def _server() -> dict[str, Any]:
-    settings = connection.settings_dict
-    return {
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-    }
-
-
 def _url(name: str) -> str:
-    server = _server()
-    password = f":{server['password']}" if server["password"] else ""
-    return (
-        f"postgres://{server['user'] or ''}{password}@{server['host'] or ''}"
-        f":{server['port'] or 5432}/{name}"
-    )
+    """The configured database URL with another database name (TCP or socket directory)."""
+    parts = urlsplit(os.environ.get("DATABASE_URL") or settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(dbname="postgres", autocommit=True, **_server()) as admin:
+    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
         admin.execute(statement)
 
 

@@ -148,7 +148,7 @@ def posting_data(item: BookPosting) -> dict[str, Any]:
         "id": posting.id,
         "account": label.id,
         "account_code": label.code,
-        "side": str(posting.side),
+        "side": posting.direction.word,
         "amount": amount(posting.amount, posting.currency),
         "currency": posting.currency,
         "balance_after": None
@@ -210,7 +210,7 @@ def _line_data(line: StatementLine, currency: str) -> dict[str, Any]:
         "created": when(line.recorded_at),
         "kind": line.kind,
         "memo": line.memo,
-        "side": str(line.side),
+        "side": line.direction.word,
         "amount": amount(line.amount, currency),
         "balance": amount(line.balance, currency),
     }

@@ -35,3 +35,25 @@ class AutoSchema(BaseAutoSchema):
             body["description"] = description
             bodies[str(status)] = body
         return bodies
+
+
+def nullable_types(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Give a nullable property that wraps a component the type of that component.
+
+    In OpenAPI 3.0 ``nullable`` only means something next to a ``type`` (Redocly's
+    ``nullable-type-sibling``), and drf-spectacular leaves the type out where a nullable field
+    refers to a component: a nested serializer (``allOf``) or an enum (``oneOf`` with
+    ``NullEnum``; the enum hook moves any type the field had into the component). A
+    postprocessing hook, so it runs after drf-spectacular's enum hook has built those ``oneOf``.
+    """
+    schemas = result["components"]["schemas"]
+    for component in schemas.values():
+        properties = component.get("properties", {})
+        for name, prop in properties.items():
+            if not prop.get("nullable") or "type" in prop:
+                continue
+            refs = [part["$ref"] for part in prop.get("allOf", prop.get("oneOf", []))]
+            types = {schemas[ref.rsplit("/", 1)[-1]].get("type") for ref in refs} - {None}
+            assert len(types) == 1, f"cannot type the nullable property {name}: {prop}"
+            properties[name] = {"type": types.pop(), **prop}
+    return result

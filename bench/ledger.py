@@ -62,7 +62,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
 from ledger import selectors, services  # noqa: E402
-from ledger.types import AccountInfo, EntrySpec, Line  # noqa: E402
+from ledger.types import AccountInfo, Direction, EntrySpec, Line  # noqa: E402
 
 DAY = dt.date(2026, 11, 2)
 # Posts per side before timing single entries: a fresh database is slower for its first few
@@ -147,7 +147,7 @@ def two_line(book_id: int, key: str, debit: int, credit: int, *, day: dt.date = 
         kind="bench",
         idempotency_key=key,
         effective_date=day,
-        lines=[Line(debit, "debit", "1.00"), Line(credit, "credit", "1.00")],
+        lines=[Line(debit, Direction.DEBIT, 100), Line(credit, Direction.CREDIT, 100)],
     )
 
 

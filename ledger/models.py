@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Now
 
+from ledger.types import Direction
+
 
 class ClockTimestamp(models.Func):
     """``clock_timestamp()``: the time a posting row is written, after its account is locked."""
@@ -24,11 +26,6 @@ class AccountType(models.TextChoices):
     EQUITY = "equity", "Equity"
     REVENUE = "revenue", "Revenue"
     EXPENSE = "expense", "Expense"
-
-
-class Direction(models.TextChoices):
-    DEBIT = "D", "Debit"
-    CREDIT = "C", "Credit"
 
 
 class Book(models.Model):

@@ -6,27 +6,42 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from ledger.money import AmountLike
+from django.db import models
+
+from ledger.money import from_minor
 
 
-class Side(StrEnum):
-    DEBIT = "debit"
-    CREDIT = "credit"
+class Direction(models.TextChoices):
+    """Debit or credit: the one word for the side of a line or a posting, everywhere. Its value
+    is what the database stores ("D", "C")."""
+
+    DEBIT = "D", "Debit"
+    CREDIT = "C", "Credit"
+
+    @property
+    def word(self) -> str:
+        """ "debit" or "credit", as the API and the exports spell it."""
+        return "debit" if self is Direction.DEBIT else "credit"
+
+    @property
+    def opposite(self) -> Direction:
+        return Direction.CREDIT if self is Direction.DEBIT else Direction.DEBIT
 
 
 @dataclass(frozen=True)
 class Line:
-    """One side of an entry: ``amount`` (major units, exact) in the account's currency.
+    """One side of an entry: ``amount_minor`` (a positive int of the account currency's minor
+    units) debited or credited to an account. ``currency``, when given, must be the account's.
 
-    ``currency``, when given, must be the account's currency; a ``Money`` amount carries its own.
+    Amounts people type in major units become minor units at the boundary, ``ledger.money``'s
+    ``to_minor``, which refuses floats and more decimals than the currency has.
     """
 
     account_id: int
-    side: Side | str
-    amount: AmountLike
+    direction: Direction
+    amount_minor: int
     currency: str | None = None
 
 
@@ -70,10 +85,18 @@ class PostingInfo:
     id: int
     account_id: int
     currency: str
-    side: Side
-    amount: Decimal
-    balance_after: Decimal
+    direction: Direction
+    amount_minor: int
+    balance_after_minor: int
     version_after: int
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.amount_minor, self.currency)
+
+    @property
+    def balance_after(self) -> Decimal:
+        return from_minor(self.balance_after_minor, self.currency)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def _line_data(line: StatementLine, currency: str) -> dict[str, Any]:
         "created": when(line.recorded_at),
         "kind": line.kind,
         "memo": line.memo,
-        "side": str(line.side),
+        "side": line.direction.word,
         "amount": amount(line.amount, currency),
         "balance": amount(line.balance, currency),
     }

@@ -54,7 +54,7 @@ def posting_data(item: BookPosting) -> dict[str, Any]:
         "id": posting.id,
         "account": label.id,
         "account_code": label.code,
-        "side": str(posting.side),
+        "side": posting.direction.word,
         "amount": amount(posting.amount, posting.currency),
         "currency": posting.currency,
         "balance_after": None

@@ -193,6 +193,9 @@ class BatchesView(PlatformView):
         responses={200: BatchPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's payout batches, a page at a time, narrowed by `status` and when they were
+        created (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not valid is a
+        400 naming it."""
         filters = self.query(BatchFilters)
         return self.page(batch_list(platform_id=self.platform.id, **filters), batch_data)
 
@@ -207,6 +210,8 @@ class BatchView(PlatformView):
         responses={200: BatchOut},
     )
     def get(self, request: Request, batch_id: int) -> Response:
+        """A batch with its status, item counts, totals per currency and who created and approved
+        it. Another platform's batch is a 404 `batch_not_found`, as a missing one is."""
         return Response(batch_data(batch_get(platform=self.platform, batch_id=batch_id)))
 
 
@@ -225,6 +230,10 @@ class BatchItemsView(PlatformView):
         responses={200: BatchItemPage},
     )
     def get(self, request: Request, batch_id: int) -> Response:
+        """Each item as submitted and what became of it: the payout it created and that payout's
+        status, or the error that made it invalid or fail. Narrow by `status`; a page at a time. An
+        unknown batch is a 404 `batch_not_found`; a filter, `cursor` or `limit` that is not valid is
+        a 400."""
         batch = batch_get(platform=self.platform, batch_id=batch_id)
         filters = self.query(BatchItemFilters)
         items = batch_item_rows(platform_id=self.platform.id, batch_id=batch.id, **filters)
@@ -243,6 +252,9 @@ class BatchQuoteView(PlatformView):
         responses={200: BatchQuoteOut},
     )
     def get(self, request: Request, batch_id: int) -> Response:
+        """Per currency, the valid items' count, amount, fees and net amount, with the counts of
+        valid and invalid items and whether the batch needs another key's approval. An unknown batch
+        is a 404 `batch_not_found`."""
         return Response(batch_quote_data(batch_get(platform=self.platform, batch_id=batch_id)))
 
 

@@ -58,5 +58,8 @@ class EarningsView(PlatformView):
         responses={200: EarningPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's earnings, a page at a time, narrowed by `payee` and by when they were
+        recorded (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not valid is
+        a 400 naming it."""
         filters = self.query(EarningFilters)
         return self.page(earning_list(platform_id=self.platform.id, **filters), earning_data)

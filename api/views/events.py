@@ -35,6 +35,9 @@ class EventsView(PlatformView):
         responses={200: EventPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's events, a page at a time, narrowed by `type`, `object_id` and when they
+        were recorded (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         filters = self.query(EventFilters)
         return self.page(event_list(platform_id=self.platform.id, **filters), event_data)
 
@@ -49,6 +52,9 @@ class EventView(PlatformView):
         responses={200: EventOut},
     )
     def get(self, request: Request, event_id: int) -> Response:
+        """An event with the object as the API showed it at that moment and its place in that
+        object's sequence. Another platform's event is a 404 `event_not_found`, as a missing one
+        is."""
         return Response(event_data(event_get(platform=self.platform, event_id=event_id)))
 
 

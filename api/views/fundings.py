@@ -51,6 +51,8 @@ class FundingsView(PlatformView):
         responses={200: FundingPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's fundings, a page at a time: follow `next`. A `cursor` this API did not
+        give out, or a `limit` outside 1 to 100, is a 400 naming it."""
         return self.page(funding_list(platform_id=self.platform.id), funding_data)
 
 
@@ -64,5 +66,7 @@ class FundingView(PlatformView):
         responses={200: FundingOut},
     )
     def get(self, request: Request, funding_id: int) -> Response:
+        """A funding with its status and the ledger entry that posted it. Another platform's funding
+        is a 404 `funding_not_found`, as a missing one is."""
         funding = funding_get(platform_id=self.platform.id, funding_id=funding_id)
         return Response(funding_data(funding))

@@ -65,6 +65,9 @@ class LedgerAccountView(PlatformView):
         responses={200: AccountOut},
     )
     def get(self, request: Request, account_id: int) -> Response:
+        """An account of the platform's book with its current balance on the account's normal side,
+        its floor and how many postings it has; a hot account (fees, in transit) shows the total of
+        its shards. Any other account is a 404 `ledger_account_not_found`."""
         return Response(account_data(book_account(platform=self.platform, account_id=account_id)))
 
 

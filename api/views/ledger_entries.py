@@ -25,6 +25,10 @@ class LedgerEntriesView(PlatformView):
         responses={200: EntryPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's journal entries with their postings, a page at a time, narrowed by `kind`
+        and when they were recorded (`created_gte`, `created_lte`). Entries are never changed: a
+        correction is a new entry that `reverses` another. A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         filters = self.query(EntryFilters)
         pages = keyset.Keyset(request)
         window = pages.window()
@@ -50,4 +54,6 @@ class LedgerEntryView(PlatformView):
         responses={200: EntryOut},
     )
     def get(self, request: Request, entry_id: int) -> Response:
+        """A journal entry with its postings, its effective date and the business objects it
+        records. Any other entry is a 404 `ledger_entry_not_found`."""
         return Response(entry_data(book_entry(platform=self.platform, entry_id=entry_id)))

@@ -54,6 +54,9 @@ class PayeesView(PlatformView):
         responses={200: PayeePage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's payees, a page at a time, narrowed by `status`, `external_id` and when
+        they were created (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         filters = self.query(PayeeFilters)
         return self.page(payee_list(platform_id=self.platform.id, **filters), payee_data)
 
@@ -68,6 +71,8 @@ class PayeeView(PlatformView):
         responses={200: PayeeOut},
     )
     def get(self, request: Request, payee_id: int) -> Response:
+        """A payee with its status and KYC tier. Another platform's payee is a 404
+        `payee_not_found`, as a missing one is."""
         return Response(payee_data(payee_get(platform=self.platform, payee_id=payee_id)))
 
     @extend_schema(

@@ -65,6 +65,9 @@ class MethodsView(PlatformView):
         responses={200: MethodPage},
     )
     def get(self, request: Request, payee_id: int) -> Response:
+        """The payee's payout methods, a page at a time, narrowed by `status` and `currency`; each
+        shows only what is safe to show (`details`, `last4`). An unknown payee is a 404
+        `payee_not_found`; a filter, `cursor` or `limit` that is not valid is a 400."""
         filters = self.query(MethodFilters)
         methods = method_list(platform=self.platform, payee_id=payee_id, **filters)
         return self.page(methods, method_data)
@@ -80,6 +83,9 @@ class MethodView(PlatformView):
         responses={200: MethodOut},
     )
     def get(self, request: Request, payee_id: int, method_id: int) -> Response:
+        """A payout method of the payee, with only what is safe to show (`details`, `last4`). An
+        unknown payee is a 404 `payee_not_found`; a method that is not this payee's is a 404
+        `payout_method_not_found`."""
         method = method_get(platform=self.platform, payee_id=payee_id, method_id=method_id)
         return Response(method_data(method))
 

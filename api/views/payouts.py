@@ -66,6 +66,9 @@ class PayoutsView(PlatformView):
         responses={200: PayoutPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's payouts, a page at a time, narrowed by `status`, `payee`, `batch` and when
+        they were created (`created_gte`, `created_lte`). A filter, `cursor` or `limit` that is not
+        valid is a 400 naming it."""
         filters = self.query(PayoutFilters)
         return self.page(payout_list(platform_id=self.platform.id, **filters), payout_data)
 
@@ -80,6 +83,10 @@ class PayoutView(PlatformView):
         responses={200: PayoutOut},
     )
     def get(self, request: Request, payout_id: int) -> Response:
+        """A payout with its amount, fee and net amount, its method, rail and estimated arrival, the
+        ledger entries that record it and, once it failed or was returned, `failure_code` and
+        `failure_message`. Another platform's payout is a 404 `payout_not_found`, as a missing one
+        is."""
         return Response(payout_data(payout_get(platform_id=self.platform.id, payout_id=payout_id)))
 
 
@@ -119,5 +126,8 @@ class PayoutTransitionsView(PlatformView):
         responses={200: TransitionList},
     )
     def get(self, request: Request, payout_id: int) -> Response:
+        """Every status change the payout went through: from and to which status, when, by whom and
+        why, and the ledger entry it posted if any (the first has `from: null`). Another platform's
+        payout is a 404 `payout_not_found`."""
         transitions = payout_transitions(platform_id=self.platform.id, payout_id=payout_id)
         return Response({"results": [transition_data(t) for t in transitions]})

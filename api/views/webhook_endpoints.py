@@ -65,6 +65,9 @@ class EndpointsView(PlatformView):
         responses={200: EndpointPage},
     )
     def get(self, request: Request) -> Response:
+        """The platform's endpoints that are not deleted, a page at a time; a disabled one says why
+        and since when. Secrets are never shown again. A `cursor` or `limit` that is not valid is a
+        400 naming it."""
         return self.page(endpoint_list(platform_id=self.platform.id), endpoint_data)
 
 
@@ -78,6 +81,9 @@ class EndpointView(PlatformView):
         responses={200: EndpointOut},
     )
     def get(self, request: Request, endpoint_id: int) -> Response:
+        """An endpoint with its status and the event types it receives (empty: all); its secret is
+        never shown again. A deleted endpoint, or another platform's, is a 404
+        `webhook_endpoint_not_found`."""
         return Response(
             endpoint_data(endpoint_get(platform=self.platform, endpoint_id=endpoint_id))
         )

@@ -2,7 +2,9 @@ from pathlib import Path
 
 from django.db import migrations
 
-SQL = (Path(__file__).resolve().parent.parent / "sql" / "post_entries.sql").read_text()
+# Frozen: 0003_post_entries.sql is what this migration installed and never changes (0004 reads
+# it too, to restore this definition when it is unapplied).
+SQL = Path(__file__).with_suffix(".sql").read_text()
 
 
 class Migration(migrations.Migration):

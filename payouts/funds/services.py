@@ -9,8 +9,7 @@ from core.db.bulk import rows_update
 from core.errors import InvalidInput
 from ledger import errors as ledger_errors
 from ledger import services as ledger
-from ledger.money import from_minor
-from ledger.types import EntrySpec, Line, Side
+from ledger.types import Direction, EntrySpec, Line
 from payouts.common.accounts import (
     account_id,
     available_code,
@@ -27,10 +26,11 @@ from payouts.platforms.models import Platform
 
 def _move(debit_id: int, credit_id: int, minor: int, currency: str) -> list[Line]:
     """The two lines of a plain transfer of ``minor`` between two accounts."""
-    amount = from_minor(minor, currency)
     return [
-        Line(account_id=debit_id, side=Side.DEBIT, amount=amount),
-        Line(account_id=credit_id, side=Side.CREDIT, amount=amount),
+        Line(account_id=debit_id, direction=Direction.DEBIT, amount_minor=minor, currency=currency),
+        Line(
+            account_id=credit_id, direction=Direction.CREDIT, amount_minor=minor, currency=currency
+        ),
     ]
 
 

@@ -6,15 +6,12 @@ idempotency key derived from the payout (and attempt), so a replay can never pos
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from ledger.money import from_minor
-from ledger.types import EntrySpec, Line, Side
+from ledger.types import Direction, EntrySpec, Line
 from payouts.common.accounts import account_id, available_code, held_code, in_transit_code
 from payouts.lifecycle.models import Payout
 from payouts.platforms.models import FeeBearer
 
-D, C = Side.DEBIT, Side.CREDIT
+D, C = Direction.DEBIT, Direction.CREDIT
 
 
 class _Chart:
@@ -34,20 +31,16 @@ class _Chart:
         return account_id(book_id=self.book_id, code=code, currency=payout.currency)
 
 
-def _amount(minor: int, currency: str) -> Decimal:
-    return from_minor(minor, currency)
-
-
 def _spec(
-    payout: Payout, book_id: int, kind: str, key: str, lines: list[tuple[int, Side, int]]
+    payout: Payout, book_id: int, kind: str, key: str, lines: list[tuple[int, Direction, int]]
 ) -> EntrySpec:
     return EntrySpec(
         book_id=book_id,
         kind=kind,
         idempotency_key=key,
         lines=[
-            Line(account_id=acct, side=side, amount=_amount(minor, payout.currency))
-            for acct, side, minor in lines
+            Line(account_id=acct, direction=direction, amount_minor=minor, currency=payout.currency)
+            for acct, direction, minor in lines
             if minor
         ],
         memo=f"{kind} payout {payout.id}",

@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Mapping
 
 from schwifty import BIC, IBAN, exceptions
+from stdnum.exceptions import InvalidFormat
+from stdnum.us import rtn
 
 from rails.methods.errors import (
     InvalidAccountNumber,
@@ -16,15 +18,16 @@ from rails.methods.errors import (
     InvalidRoutingNumber,
     UnsupportedCurrency,
 )
-from rails.methods.fields import holder_name, text, without_separators
+from rails.methods.fields import holder_name, stdnum_failure, text, without_separators
 from rails.methods.types import MethodSpec, MethodType, ValidatedMethod
 
-_ROUTING_NUMBER = re.compile(r"[0-9]{9}")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{4,17}")
 _ACCOUNT_TYPES = frozenset({"checking", "savings"})
 
 # The first two digits of an ABA number name a Federal Reserve district: 00 (US government),
 # 01-12 (banks), 21-32 (thrifts), 61-72 (electronic transactions), 80 (traveler's checks).
+# python-stdnum checks an ABA number's length and check digit but not this prefix, so the rule
+# stays ours.
 _ROUTING_PREFIXES = frozenset(
     [f"{n:02d}" for n in range(13)]
     + [str(n) for n in range(21, 33)]
@@ -33,24 +36,20 @@ _ROUTING_PREFIXES = frozenset(
 )
 
 
-def aba_checksum_ok(digits: str) -> bool:
-    """Whether nine digits satisfy 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) = 0 (mod 10)."""
-    d = [int(char) for char in digits]
-    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
-    return total % 10 == 0
-
-
 def routing_number(value: str) -> str:
     """An ABA routing number: nine digits, a Federal Reserve prefix and a good check digit.
 
+    The digits and the check digit are python-stdnum's ``stdnum.us.rtn``; the prefix is ours.
     Raises :class:`InvalidRoutingNumber`.
     """
     field = "routing_number"
-    if not _ROUTING_NUMBER.fullmatch(value):
+    failure = stdnum_failure(rtn.validate, value)
+    # InvalidLength is a kind of InvalidFormat.
+    if isinstance(failure, InvalidFormat):
         raise InvalidRoutingNumber(field=field, reason="must be exactly 9 digits")
     if value[:2] not in _ROUTING_PREFIXES:
         raise InvalidRoutingNumber(field=field, reason="does not start with a Federal Reserve code")
-    if not aba_checksum_ok(value):
+    if failure is not None:
         raise InvalidRoutingNumber(field=field, reason="check digit does not match")
     return value
 

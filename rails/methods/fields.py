@@ -2,17 +2,19 @@
 
 Each reader takes the raw value as the API received it (any JSON type), returns a canonical string,
 or raises the error class of the field it reads. None of them puts the value in an error.
+``stdnum_failure`` runs a python-stdnum check for the readers of national numbers.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from stdnum import exceptions as stdnum_errors
 
 from rails.methods.errors import (
     InvalidEmail,
@@ -76,6 +78,25 @@ def text(
 def without_separators(value: str) -> str:
     """Drop the spaces and hyphens people type inside account numbers."""
     return _SEPARATORS.sub("", value)
+
+
+def stdnum_failure(
+    validate: Callable[[str], str], value: str
+) -> stdnum_errors.ValidationError | None:
+    """The python-stdnum error that ``validate`` raises for ``value``, or None when it passes.
+
+    A value with any non-ASCII character fails as stdnum's ``InvalidFormat`` without reaching
+    stdnum, which folds full-width and other look-alike digits into ASCII ones: we accept and store
+    ASCII digits only. The error is returned rather than raised so that the caller raises its own
+    outside the except block, with nothing chained to it.
+    """
+    if not value.isascii():
+        return stdnum_errors.InvalidFormat()
+    try:
+        validate(value)
+    except stdnum_errors.ValidationError as error:
+        return error
+    return None
 
 
 def holder_name(fields: Mapping[str, object], *, required: bool) -> str:

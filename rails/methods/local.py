@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from clabe import compute_control_digit
+from stdnum.br import cnpj as br_cnpj
+from stdnum.br import cpf as br_cpf
+from stdnum.exceptions import InvalidFormat
+
 from rails.methods.errors import InvalidClabe, InvalidPixKey, InvalidUpiVpa
 from rails.methods.fields import email as email_address
-from rails.methods.fields import holder_name, phone, text, without_separators
+from rails.methods.fields import holder_name, phone, stdnum_failure, text, without_separators
 from rails.methods.types import MethodSpec, MethodType, ValidatedMethod
 
 # --- PIX -----------------------------------------------------------------------------------------
@@ -17,35 +22,48 @@ PIX_KEY_TYPES = ("cpf", "cnpj", "email", "phone", "evp")
 _PIX_EMAIL_MAX_LENGTH = 77
 _CPF_SEPARATORS = re.compile(r"[.\-\s]")
 _CNPJ_SEPARATORS = re.compile(r"[./\-\s]")
+# What a key of no declared type must look like to be read as a CPF or a CNPJ. Since July 2026
+# new CNPJs have 12 alphanumeric characters before the two numeric check digits; older, all-digit
+# CNPJs remain valid, and the same check-digit rule covers both.
 _CPF = re.compile(r"[0-9]{11}")
-# Since July 2026 new CNPJs have 12 alphanumeric characters before the two numeric check digits;
-# older, all-digit CNPJs remain valid, and the same check-digit rule covers both.
 _CNPJ = re.compile(r"[0-9A-Z]{12}[0-9]{2}")
 _EVP = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_CNPJ_WEIGHTS = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
-def cpf_check_digits(base: str) -> str:
-    """The two check digits of a CPF's first nine digits (mod 11, weights 10..2 then 11..2)."""
-    digits = [int(char) for char in base]
-    for _ in range(2):
-        weights = range(len(digits) + 1, 1, -1)
-        digits.append(sum(d * w for d, w in zip(digits, weights, strict=True)) * 10 % 11 % 10)
-    return f"{digits[-2]}{digits[-1]}"
+def cpf(key: str) -> str:
+    """A CPF without its punctuation: python-stdnum's ``stdnum.br.cpf`` checks its digits.
 
-
-def cnpj_check_digits(base: str) -> str:
-    """The two check digits of a CNPJ's first twelve characters.
-
-    Each character counts as its code point minus 48, so digits are themselves and A-Z are 17-42
-    (the Receita Federal rule that keeps numeric CNPJs unchanged).
+    stdnum refuses only the all-zero CPF; one of any other repeated digit passes the arithmetic
+    but is never issued, so that rule stays ours. Raises :class:`InvalidPixKey`.
     """
-    values = [ord(char) - ord("0") for char in base]
-    for _ in range(2):
-        weights = _CNPJ_WEIGHTS[-len(values) :]
-        remainder = sum(v * w for v, w in zip(values, weights, strict=True)) % 11
-        values.append(0 if remainder < 2 else 11 - remainder)
-    return f"{values[-2]}{values[-1]}"
+    digits = _CPF_SEPARATORS.sub("", key)
+    failure = stdnum_failure(br_cpf.validate, digits)
+    if isinstance(failure, InvalidFormat) or len(set(digits)) == 1:
+        raise InvalidPixKey(field="key", reason="is not a CPF (11 digits)")
+    if failure is not None:
+        raise InvalidPixKey(field="key", reason="CPF check digits do not match")
+    return digits
+
+
+def cnpj(key: str) -> str:
+    """A CNPJ without its punctuation, upper-cased: python-stdnum's ``stdnum.br.cnpj`` checks it.
+
+    Two rules stay ours. stdnum reads a letter where a check digit belongs as a wrong check digit,
+    where we say the value is not a CNPJ at all; and it refuses only a zero base, while a CNPJ of
+    any other repeated character also passes the arithmetic but is never issued.
+    Raises :class:`InvalidPixKey`.
+    """
+    characters = _CNPJ_SEPARATORS.sub("", key).upper()
+    failure = stdnum_failure(br_cnpj.validate, characters)
+    if (
+        isinstance(failure, InvalidFormat)
+        or not characters[12:].isdigit()
+        or len(set(characters)) == 1
+    ):
+        raise InvalidPixKey(field="key", reason="is not a CNPJ (14 characters)")
+    if failure is not None:
+        raise InvalidPixKey(field="key", reason="CNPJ check digits do not match")
+    return characters
 
 
 def _infer_pix_key_type(key: str) -> str:
@@ -73,19 +91,9 @@ def pix_key(key: str, key_type: str) -> str:
     :class:`InvalidPixKey` (or :class:`InvalidPhone` / :class:`InvalidEmail` for those types).
     """
     if key_type == "cpf":
-        cpf = _CPF_SEPARATORS.sub("", key)
-        if not _CPF.fullmatch(cpf) or len(set(cpf)) == 1:
-            raise InvalidPixKey(field="key", reason="is not a CPF (11 digits)")
-        if cpf_check_digits(cpf[:9]) != cpf[9:]:
-            raise InvalidPixKey(field="key", reason="CPF check digits do not match")
-        return cpf
+        return cpf(key)
     if key_type == "cnpj":
-        cnpj = _CNPJ_SEPARATORS.sub("", key).upper()
-        if not _CNPJ.fullmatch(cnpj) or len(set(cnpj)) == 1:
-            raise InvalidPixKey(field="key", reason="is not a CNPJ (14 characters)")
-        if cnpj_check_digits(cnpj[:12]) != cnpj[12:]:
-            raise InvalidPixKey(field="key", reason="CNPJ check digits do not match")
-        return cnpj
+        return cnpj(key)
     if key_type == "email":
         if len(key) > _PIX_EMAIL_MAX_LENGTH:
             raise InvalidPixKey(field="key", reason="email keys are at most 77 characters")
@@ -158,9 +166,10 @@ UPI = MethodSpec(
 # --- CLABE ---------------------------------------------------------------------------------------
 
 _CLABE = re.compile(r"[0-9]{18}")
-_CLABE_WEIGHTS = (3, 7, 1) * 6
 # A few well-known participants, for display only: an unlisted code is not refused, because
-# Banxico's participant list changes and the CLABE's check digit already guards typos.
+# Banxico's participant list changes and the CLABE's check digit already guards typos. (The clabe
+# package keeps a fuller list, but its names are spelt differently, "BBVA Mexico" or "Bajio", and
+# these are the names already shown on stored methods.)
 CLABE_BANKS = {
     "002": "Banamex",
     "012": "BBVA México",
@@ -177,18 +186,17 @@ CLABE_BANKS = {
 }
 
 
-def clabe_check_digit(base: str) -> str:
-    """The 18th digit of a CLABE from its first 17: weights 3, 7, 1 repeating, products mod 10."""
-    total = sum(int(d) * w % 10 for d, w in zip(base, _CLABE_WEIGHTS[:17], strict=True))
-    return str((10 - total % 10) % 10)
-
-
 def clabe(value: str) -> str:
-    """An 18-digit CLABE with a matching check digit. Raises :class:`InvalidClabe`."""
+    """An 18-digit CLABE with a matching check digit. Raises :class:`InvalidClabe`.
+
+    The check digit is the clabe package's. Its ``validate_clabe`` is not used: it also refuses a
+    bank code missing from the package's participant list, which we deliberately do not (see
+    ``CLABE_BANKS``), and it takes any Unicode digit where we take ASCII ones only.
+    """
     digits = without_separators(value)
     if not _CLABE.fullmatch(digits):
         raise InvalidClabe(field="clabe", reason="must be exactly 18 digits")
-    if clabe_check_digit(digits[:17]) != digits[17]:
+    if compute_control_digit(digits) != digits[17]:
         raise InvalidClabe(field="clabe", reason="check digit does not match")
     return digits
 

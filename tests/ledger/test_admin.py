@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ledger import selectors, services
 from ledger.models import Account, Book, Entry, Posting
-from ledger.types import AccountInfo, BookInfo, Line
+from ledger.types import AccountInfo, BookInfo, Direction, Line
 
 pytestmark = pytest.mark.django_db
 
@@ -89,14 +89,14 @@ def posted(book: BookInfo, open_account: Callable[..., AccountInfo]) -> dict[str
         idempotency_key="f1",
         effective_date=DAY,
         memo="wire 42",
-        lines=[Line(cash.id, "debit", "150.00"), Line(funding.id, "credit", "150.00")],
+        lines=[Line(cash.id, Direction.DEBIT, 15000), Line(funding.id, Direction.CREDIT, 15000)],
     )
     services.entry_post(
         book_id=book.id,
         kind="earning.credited",
         idempotency_key="e1",
         effective_date=DAY + dt.timedelta(days=1),
-        lines=[Line(funding.id, "debit", "40.00"), Line(payee.id, "credit", "40.00")],
+        lines=[Line(funding.id, Direction.DEBIT, 4000), Line(payee.id, Direction.CREDIT, 4000)],
     )
     return {"cash": cash, "funding": funding, "payee": payee}
 
@@ -147,7 +147,7 @@ def test_account_list_follows_the_currency_exponent(
         kind="funding.received",
         idempotency_key="jpy",
         effective_date=DAY,
-        lines=[Line(cash.id, "debit", "1500"), Line(funding.id, "credit", "1500")],
+        lines=[Line(cash.id, Direction.DEBIT, 1500), Line(funding.id, Direction.CREDIT, 1500)],
     )
     page = admin_client.get(reverse("admin:ledger_account_changelist"), {"currency": "JPY"})
     assert [row[4] for row in rows(page.content.decode(), "result_list")[1:]] == ["1500", "1500"]
@@ -269,7 +269,7 @@ def test_trial_balance_page(
 def test_trial_balance_totals_per_currency(
     admin_client: Client, book: BookInfo, open_account: Callable[..., AccountInfo]
 ) -> None:
-    for currency, amount in (("JPY", "1500"), ("BHD", "2.125")):
+    for currency, amount_minor in (("JPY", 1500), ("BHD", 2125)):
         cash = open_account("cash", "asset", currency=currency)
         funding = open_account("funding", "liability", currency=currency)
         services.entry_post(
@@ -277,7 +277,10 @@ def test_trial_balance_totals_per_currency(
             kind="funding.received",
             idempotency_key=f"f-{currency}",
             effective_date=DAY,
-            lines=[Line(cash.id, "debit", amount), Line(funding.id, "credit", amount)],
+            lines=[
+                Line(cash.id, Direction.DEBIT, amount_minor),
+                Line(funding.id, Direction.CREDIT, amount_minor),
+            ],
         )
     page = admin_client.get(
         reverse("admin:ledger_trial_balance"), {"book": book.id, "as_of": DAY.isoformat()}

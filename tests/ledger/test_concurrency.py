@@ -12,7 +12,7 @@ from django.db import connection
 
 from core.errors import DomainError
 from ledger import selectors, services
-from ledger.types import AccountInfo, BookInfo, Line
+from ledger.types import AccountInfo, BookInfo, Direction, Line
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +50,7 @@ def test_many_writers_drain_a_floored_account_exactly(
         book_id=book.id,
         kind="funding.received",
         idempotency_key="fund",
-        lines=[Line(cash.id, "debit", "100.00"), Line(funding.id, "credit", "100.00")],
+        lines=[Line(cash.id, Direction.DEBIT, 10000), Line(funding.id, Direction.CREDIT, 10000)],
     )
 
     def drain(index: int) -> int:
@@ -58,7 +58,7 @@ def test_many_writers_drain_a_floored_account_exactly(
             book_id=book.id,
             kind="earning.credited",
             idempotency_key=f"earn-{index}",
-            lines=[Line(funding.id, "debit", "7.00"), Line(payee.id, "credit", "7.00")],
+            lines=[Line(funding.id, Direction.DEBIT, 700), Line(payee.id, Direction.CREDIT, 700)],
         )
         return entry.id
 
@@ -88,9 +88,9 @@ def test_writers_crossing_accounts_in_opposite_orders_never_deadlock(
                 kind="transfer",
                 idempotency_key=f"x-{index}-{n}",
                 lines=[
-                    Line(first.id, "debit", "2.00"),
-                    Line(second.id, "credit", "1.00"),
-                    Line(third.id, "credit", "1.00"),
+                    Line(first.id, Direction.DEBIT, 200),
+                    Line(second.id, Direction.CREDIT, 100),
+                    Line(third.id, Direction.CREDIT, 100),
                 ],
             )
         return n + 1
@@ -117,7 +117,10 @@ def test_batches_crossing_accounts_never_deadlock(
                 book_id=book.id,
                 kind="transfer",
                 idempotency_key=f"batch-{index}-{n}",
-                lines=[Line(ring[n].id, "debit", "1.00"), Line(ring[n + 1].id, "credit", "1.00")],
+                lines=[
+                    Line(ring[n].id, Direction.DEBIT, 100),
+                    Line(ring[n + 1].id, Direction.CREDIT, 100),
+                ],
             )
             for n in range(5)
         ]
@@ -139,7 +142,7 @@ def test_concurrent_duplicates_give_exactly_one_entry(
             book_id=book.id,
             kind="funding.received",
             idempotency_key="same-key",
-            lines=[Line(cash.id, "debit", "10.00"), Line(funding.id, "credit", "10.00")],
+            lines=[Line(cash.id, Direction.DEBIT, 1000), Line(funding.id, Direction.CREDIT, 1000)],
         )
         return entry.id, entry.replayed
 
@@ -160,12 +163,15 @@ def test_concurrent_duplicates_with_different_content_give_one_entry_and_conflic
     funding = open_account("funding", "liability", floor="0")
 
     def post(index: int) -> int:
-        amount = "10.00" if index % 2 else "20.00"
+        amount = 1000 if index % 2 else 2000
         return services.entry_post(
             book_id=book.id,
             kind="funding.received",
             idempotency_key="contested",
-            lines=[Line(cash.id, "debit", amount), Line(funding.id, "credit", amount)],
+            lines=[
+                Line(cash.id, Direction.DEBIT, amount),
+                Line(funding.id, Direction.CREDIT, amount),
+            ],
         ).id
 
     results = run_threads(10, post)
@@ -188,7 +194,7 @@ def test_concurrent_batches_sharing_keys_replay_instead_of_failing(
             book_id=book.id,
             kind="funding.received",
             idempotency_key=f"shared-{n}",
-            lines=[Line(cash.id, "debit", "1.00"), Line(funding.id, "credit", "1.00")],
+            lines=[Line(cash.id, Direction.DEBIT, 100), Line(funding.id, Direction.CREDIT, 100)],
         )
         for n in range(20)
     ]
@@ -220,7 +226,10 @@ def test_period_close_waits_for_entries_in_flight(
                 kind="funding.received",
                 idempotency_key=f"p-{index}",
                 effective_date=day,
-                lines=[Line(cash.id, "debit", "1.00"), Line(funding.id, "credit", "1.00")],
+                lines=[
+                    Line(cash.id, Direction.DEBIT, 100),
+                    Line(funding.id, Direction.CREDIT, 100),
+                ],
             )
         except DomainError as exc:
             return exc.code
@@ -251,7 +260,10 @@ def test_writers_on_a_sharded_hot_account(
                 book_id=book.id,
                 kind="fee",
                 idempotency_key=f"fee-{index}-{n}",
-                lines=[Line(cash[index].id, "debit", "0.10"), Line(fees.id, "credit", "0.10")],
+                lines=[
+                    Line(cash[index].id, Direction.DEBIT, 10),
+                    Line(fees.id, Direction.CREDIT, 10),
+                ],
             )
         return 30
 

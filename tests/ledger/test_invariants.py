@@ -15,7 +15,7 @@ from django.db import Error as DatabaseError
 from django.db import connection, transaction
 
 from ledger import selectors, services
-from ledger.types import AccountInfo, BookInfo, Line
+from ledger.types import AccountInfo, BookInfo, Direction, Line
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +49,7 @@ def funded(
         kind="funding.received",
         idempotency_key="fund-1",
         effective_date=TODAY,
-        lines=[Line(cash.id, "debit", "100.00"), Line(funding.id, "credit", "100.00")],
+        lines=[Line(cash.id, Direction.DEBIT, 10000), Line(funding.id, Direction.CREDIT, 10000)],
     )
     return book, cash, funding
 

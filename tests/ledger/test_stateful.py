@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 from core.errors import DomainError
 from ledger import selectors, services
 from ledger.money import normal_sign, to_minor
-from ledger.types import EntryInfo, EntrySpec, Line, Side
+from ledger.types import Direction, EntryInfo, EntrySpec, Line
 
 CURRENCIES = ("USD", "JPY", "BHD")
 ACCOUNT_TYPES = ("asset", "liability", "equity", "revenue", "expense")
@@ -69,8 +69,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def _apply(self, entry: EntryInfo) -> None:
         types = {aid: t for pairs in self.accounts.values() for aid, t in pairs}
         for posting in entry.postings:
-            minor = to_minor(posting.amount, posting.currency)
-            signed = minor if posting.side is Side.DEBIT else -minor
+            minor = posting.amount_minor
+            signed = minor if posting.direction is Direction.DEBIT else -minor
             self.model[posting.account_id] += normal_sign(types[posting.account_id]) * signed
 
     def _spec(self, data: st.DataObject) -> EntrySpec:
@@ -78,17 +78,17 @@ class LedgerMachine(RuleBasedStateMachine):
         pairs = self.accounts[currency]
         debit_index = data.draw(st.integers(0, len(pairs) - 1))
         credit_index = data.draw(st.integers(0, len(pairs) - 1))
-        amount = data.draw(amounts(currency))
-        split = data.draw(st.booleans()) and to_minor(amount, currency) % 2 == 0
-        lines = [Line(pairs[debit_index][0], "debit", amount)]
+        minor = to_minor(data.draw(amounts(currency)), currency)
+        split = data.draw(st.booleans()) and minor % 2 == 0
+        lines = [Line(pairs[debit_index][0], Direction.DEBIT, minor)]
         if split:
-            half = amount / 2
+            half = minor // 2
             lines += [
-                Line(pairs[credit_index][0], "credit", half),
-                Line(pairs[(credit_index + 1) % len(pairs)][0], "credit", half),
+                Line(pairs[credit_index][0], Direction.CREDIT, half),
+                Line(pairs[(credit_index + 1) % len(pairs)][0], Direction.CREDIT, half),
             ]
         else:
-            lines.append(Line(pairs[credit_index][0], "credit", amount))
+            lines.append(Line(pairs[credit_index][0], Direction.CREDIT, minor))
         return EntrySpec(
             book_id=self.book.id, kind="random", idempotency_key=f"k-{next(_keys)}", lines=lines
         )
@@ -140,7 +140,7 @@ class LedgerMachine(RuleBasedStateMachine):
             book_id=entry.book_id,
             kind=entry.kind,
             idempotency_key=entry.idempotency_key,
-            lines=[Line(p.account_id, p.side, p.amount) for p in entry.postings],
+            lines=[Line(p.account_id, p.direction, p.amount_minor) for p in entry.postings],
         )
         assert again.replayed and again.id == entry.id
 

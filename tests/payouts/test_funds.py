@@ -19,7 +19,7 @@ def test_funding_posts_cash_to_funding(platform) -> None:
     )
     assert funding.status == "confirmed"
     entry = ledger_selectors.entry_get(entry_id=funding.entry_id)
-    lines = sorted((p.side, str(p.amount)) for p in entry.postings)
+    lines = sorted((p.direction.word, str(p.amount)) for p in entry.postings)
     assert entry.kind == "funding.received"
     assert lines == [("credit", "1000.00"), ("debit", "1000.00")]
     with pytest.raises(DomainError) as caught:

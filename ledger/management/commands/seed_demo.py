@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.errors import DomainError
 from ledger import services
 from ledger.management.commands import add_progress_argument, progress_bar
-from ledger.types import EntrySpec, Line, Side
+from ledger.money import to_minor
+from ledger.types import Direction, EntrySpec, Line
 
 BOOK_CODE = "demo-platform"
 BOOK_NAME = "Demo platform"
@@ -53,10 +54,11 @@ def _day(day: int) -> dt.date:
     return dt.date(2026, 11, day)
 
 
-# (idempotency key, effective date, kind, currency, memo, [(account code, side, amount)], refs),
-# in posting order: each entry follows the posting rules of DESIGN.md section 2.
-_D, _C = Side.DEBIT, Side.CREDIT
-_ENTRIES: list[tuple[str, dt.date, str, str, str, list[tuple[str, Side, str]], dict[str, str]]] = [
+# (idempotency key, effective date, kind, currency, memo, [(account code, direction, amount)],
+# refs), in posting order: each entry follows the posting rules of DESIGN.md section 2.
+_D, _C = Direction.DEBIT, Direction.CREDIT
+_Lines = list[tuple[str, Direction, str]]
+_ENTRIES: list[tuple[str, dt.date, str, str, str, _Lines, dict[str, str]]] = [
     ("demo:usd:funding:1", _day(2), "funding.received", "USD", "Platform wire received",
      [("cash", _D, "10000.00"), ("funding", _C, "10000.00")], {}),
     ("demo:usd:earning:1", _day(3), "earning.credited", "USD", "October earnings",
@@ -161,8 +163,13 @@ class Command(BaseCommand):
                         book_id=book.id,
                         kind=kind,
                         lines=[
-                            Line(account_ids[(code, currency)], side, amount, currency)
-                            for code, side, amount in lines
+                            Line(
+                                account_ids[(code, currency)],
+                                direction,
+                                to_minor(amount, currency),
+                                currency,
+                            )
+                            for code, direction, amount in lines
                         ],
                         idempotency_key=key,
                         effective_date=effective_date,

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint types layers schema schema-check pytest bench clean-local lock
+.PHONY: run manage test install lint types layers schema schema-check pytest bench clean-local lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lock: $(DEV_STAMP)
 ## when DATABASE_URL / REDIS_URL are unset).
 run: $(RUN_STAMP)
 	$(PY) -m config.stack
+
+## make manage ARGS="migrate": one manage.py command, on the embedded servers when DATABASE_URL /
+## REDIS_URL are unset (it starts them, and stops those it started).
+manage: $(RUN_STAMP)
+	$(PY) -m config.stack manage $(ARGS)
 
 ## make test: lint, types, layering, then the whole pytest suite.
 test: lint types layers schema-check pytest

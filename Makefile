@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run manage test install lint types layers schema schema-check pytest bench clean-local lock
+.PHONY: run manage stop test install lint types layers schema schema-check pytest bench clean-local lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,5 +70,12 @@ pytest: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) bench/ledger.py
 
+## make stop: stop the stack `make run` started (from another terminal): its launcher gets SIGTERM,
+## like Ctrl-C, and stops the web server, worker, beat, sandbox and embedded servers.
+stop:
+	@test -x $(PY) || { echo "no $(VENV): no stack can be running"; exit 0; }
+	$(PY) -m config.stack stop
+
+## make clean-local: delete .local (the embedded servers' data); refused while the stack runs.
 clean-local:
-	rm -rf .local
+	@if [ -x $(PY) ]; then $(PY) -m config.stack clean-local; else rm -rf .local; fi

@@ -28,7 +28,7 @@ from typing import IO
 
 from environs import Env
 
-from config import embedded
+from config import embedded, stackctl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
@@ -427,11 +427,24 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["manage"]:
         return manage(args[1:])
+    if len(args) == 1 and args[0] in stackctl.COMMANDS:
+        return stackctl.COMMANDS[args[0]]()
     if args:
         print(__doc__)
-        print("usage: python -m config.stack [manage ARGS...]", file=sys.stderr)
+        print(
+            "usage: python -m config.stack [manage ARGS... | stop | status | clean-local]",
+            file=sys.stderr,
+        )
         return 2
-    return run()
+    running = stackctl.running_pid()
+    if running is not None:
+        _say(f"a stack is already running from {embedded.local_dir()} (pid {running}): make stop")
+        return 1
+    stackctl.record()
+    try:
+        return run()
+    finally:
+        stackctl.forget()
 
 
 def run() -> int:

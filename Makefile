@@ -2,37 +2,58 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` needs only the runtime lock; the checks need the development one.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint types layers schema schema-check openapi-lint pytest bench clean-local
+.PHONY: run manage stop test install lint types layers schema schema-check openapi-lint pytest bench clean-local lock
 
-$(STAMP): pyproject.toml requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
-	touch $(STAMP)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 
-install: $(STAMP)
+$(RUN_STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+# requirements-dev.lock holds the runtime pins too (it is compiled with -c requirements.lock).
+$(DEV_STAMP): requirements.lock requirements-dev.lock | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(RUN_STAMP)
+
+install: $(DEV_STAMP)
+
+## make lock: regenerate both lock files from pyproject.toml (with hashes). Pins that still
+## satisfy pyproject.toml are kept; `make lock UPGRADE=1` moves every pin to the newest release.
+LOCK_FLAGS := --python-version 3.11 --generate-hashes --quiet $(if $(UPGRADE),--upgrade)
+lock: $(DEV_STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c requirements.lock $(LOCK_FLAGS) \
+	  -o requirements-dev.lock
 
 ## make run: the API and admin on :8000, a Celery worker and beat, demo data (embedded servers
 ## when DATABASE_URL / REDIS_URL are unset).
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m config.stack
+
+## make manage ARGS="migrate": one manage.py command, on the embedded servers when DATABASE_URL /
+## REDIS_URL are unset (it starts them, and stops those it started).
+manage: $(RUN_STAMP)
+	$(PY) -m config.stack manage $(ARGS)
 
 ## make test: lint, types, layering, then the whole pytest suite.
 test: lint types layers schema-check openapi-lint pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## make schema: regenerate the committed OpenAPI schema (docs/openapi.yaml) from the code.
-schema: $(STAMP)
+schema: $(DEV_STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 # The committed schema must be the one the code generates.
-schema-check: $(STAMP)
+schema-check: $(DEV_STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.generated.yaml
 	@diff -u docs/openapi.yaml $(VENV)/openapi.generated.yaml \
 	  || { echo "docs/openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
@@ -56,17 +77,24 @@ openapi-lint: $(NODE_STAMP)
 	  | node -e '$(REDOCLY_TOTALS)'
 	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity hint docs/openapi.yaml
 
-types: $(STAMP)
+types: $(DEV_STAMP)
 	$(VENV)/bin/mypy .
 
-layers: $(STAMP)
+layers: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
 
-pytest: $(STAMP)
+pytest: $(DEV_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) bench/ledger.py
 
+## make stop: stop the stack `make run` started (from another terminal): its launcher gets SIGTERM,
+## like Ctrl-C, and stops the web server, worker, beat, sandbox and embedded servers.
+stop:
+	@test -x $(PY) || { echo "no $(VENV): no stack can be running"; exit 0; }
+	$(PY) -m config.stack stop
+
+## make clean-local: delete .local (the embedded servers' data); refused while the stack runs.
 clean-local:
-	rm -rf .local
+	@if [ -x $(PY) ]; then $(PY) -m config.stack clean-local; else rm -rf .local; fi

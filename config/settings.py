@@ -1,35 +1,39 @@
-"""Settings, read from the environment only.
+"""Settings, read from the environment only (every variable is listed in ``.env.example``).
 
-``DATABASE_URL`` and ``REDIS_URL`` select the servers. When either is unset, the embedded
-servers from ``config.embedded`` start instead, and a warning says so.
+``DATABASE_URL`` and ``REDIS_URL`` select the servers. Importing this module starts nothing: the
+launcher (``make run``, ``make manage``) and the test session start the embedded servers of
+``config.embedded`` when a URL is unset, and export it. Without them an unset ``DATABASE_URL``
+means the embedded PostgreSQL if it runs, else a backend that refuses to connect and says why;
+an unset ``REDIS_URL`` means the embedded Redis's socket.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from environs import Env
 
 from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+# environs: a bad value (DEBUG=maybe, WEBHOOK_CONCURRENCY=eight) fails at start-up with an error
+# that names the variable. A .env file beside manage.py, if there is one, fills in what the
+# environment leaves unset (.env.example lists every variable).
+env = Env()
+env.read_env(str(BASE_DIR / ".env"), recurse=False)
 
-
-DEBUG = _env_bool("DEBUG", default=False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "insecure-local-development-key-only" if DEBUG or not os.environ.get("PRODUCTION") else ""
+PRODUCTION = env.bool("PRODUCTION", False)
+DEBUG = env.bool("DEBUG", False)
+SECRET_KEY = env.str("SECRET_KEY", "") or (
+    "insecure-local-development-key-only" if DEBUG or not PRODUCTION else ""
 )
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when PRODUCTION is set")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()]
+ALLOWED_HOSTS = [h.strip() for h in env.list("ALLOWED_HOSTS", ["*"], subcast=str) if h.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files, served from our own static files rather than a CDN (see below).
+    "drf_spectacular_sidecar",
     "core",
     "ledger",
     "compliance",
@@ -78,9 +84,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.embedded_database_url()
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+DATABASE_URL = env.str("DATABASE_URL", "") or embedded.running_database_url() or ""
+DATABASES: dict[str, Any] = {
+    "default": (
+        dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        if DATABASE_URL
+        else {"ENGINE": "config.unset_database", "NAME": embedded.DATABASE_NAME}
+    )
 }
 # The ledger's posting statement is prepared once per connection (Django's own queries use
 # client-side binding and are never prepared). Its shape does not depend on the values bound,
@@ -88,10 +98,10 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     {"options": "-c plan_cache_mode=force_generic_plan", "prepare_threshold": 5}
 )
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.embedded_redis_url()
+REDIS_URL = env.str("REDIS_URL", "") or f"redis+socket://{embedded.redis_socket()}"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -101,8 +111,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = embedded.LOCAL_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it, even before collectstatic
+# collectstatic fills it (make run does); until then whitenoise warns that it is missing.
+STATIC_ROOT = embedded.local_dir() / "static"
 
 REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -173,6 +183,11 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
         },
     ],
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from drf-spectacular-sidecar's static files: the version the
+    # lock pins, never a CDN's latest.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
@@ -192,9 +207,9 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
 # A batch's CSV may come as a raw text/csv body of up to 5 MB (api.views.batches).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Requests per second per API key (0: no limit); past it, 429 with Retry-After.
-API_RATE_LIMIT_PER_S = int(os.environ.get("API_RATE_LIMIT_PER_S", "100"))
+API_RATE_LIMIT_PER_S = env.int("API_RATE_LIMIT_PER_S", 100)
 # How long a request waits for a concurrent one with the same Idempotency-Key before a 409.
-IDEMPOTENCY_WAIT_S = float(os.environ.get("IDEMPOTENCY_WAIT_S", "10"))
+IDEMPOTENCY_WAIT_S = env.float("IDEMPOTENCY_WAIT_S", 10)
 
 # Celery: Redis broker, JSON only, late acks, explicit queues.
 CELERY_BROKER_URL = REDIS_URL
@@ -216,34 +231,34 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.LOCAL_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir() / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "ledger-verify-hourly": {
         "task": "ledger.verify",
-        "schedule": float(os.environ.get("LEDGER_VERIFY_INTERVAL_S", "3600")),
+        "schedule": env.float("LEDGER_VERIFY_INTERVAL_S", 3600),
     },
     # Re-sends lost or stuck payout work and polls providers for status changes.
     "payouts-sweep": {
         "task": "payouts.sweep",
-        "schedule": float(os.environ.get("PAYOUTS_SWEEP_INTERVAL_S", "5")),
+        "schedule": env.float("PAYOUTS_SWEEP_INTERVAL_S", 5),
     },
     "payouts-refresh-batches": {
         "task": "payouts.refresh_batches",
-        "schedule": float(os.environ.get("PAYOUTS_BATCHES_INTERVAL_S", "30")),
+        "schedule": env.float("PAYOUTS_BATCHES_INTERVAL_S", 30),
     },
     "payouts-run-schedules": {
         "task": "payouts.run_schedules",
-        "schedule": float(os.environ.get("PAYOUTS_SCHEDULES_INTERVAL_S", "60")),
+        "schedule": env.float("PAYOUTS_SCHEDULES_INTERVAL_S", 60),
     },
     # Sends webhook deliveries that are due (retries, and any whose message was lost).
     "webhooks-sweep": {
         "task": "webhooks.sweep",
-        "schedule": float(os.environ.get("WEBHOOK_SWEEP_INTERVAL_S", "5")),
+        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_S", 5),
     },
     # Idempotency keys are kept 30 days.
     "api-purge-idempotency-keys": {
         "task": "payouts.purge_idempotency_keys",
-        "schedule": float(os.environ.get("IDEMPOTENCY_PURGE_INTERVAL_S", "3600")),
+        "schedule": env.float("IDEMPOTENCY_PURGE_INTERVAL_S", 3600),
     },
 }
 
@@ -252,24 +267,24 @@ CELERY_BEAT_SCHEDULE = {
 # first: the first encrypts, all of them decrypt, so a key can be rotated in. Outside production a
 # key derived from SECRET_KEY is used when it is unset.
 FIELD_ENCRYPTION_KEYS = [
-    k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()
+    k.strip() for k in env.list("FIELD_ENCRYPTION_KEYS", [], subcast=str) if k.strip()
 ]
-if not FIELD_ENCRYPTION_KEYS and os.environ.get("PRODUCTION"):
+if not FIELD_ENCRYPTION_KEYS and PRODUCTION:
     raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when PRODUCTION is set")
 
 # The sandbox provider: the far side of the wallet, card and local rails, served over HTTP by
 # `python -m sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL with
 # SANDBOX_API_KEY; it signs its callbacks to /callbacks/sandbox with SANDBOX_WEBHOOK_SECRET.
 # The defaults are the sandbox's own.
-SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")
-SANDBOX_API_KEY = os.environ.get("SANDBOX_API_KEY", "sk_sandbox_test")
-SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_test")
+SANDBOX_URL = env.str("SANDBOX_URL", "http://127.0.0.1:8100")
+SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", "sk_sandbox_test")
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_test")
 # How long a worker's claim on outbox work lasts: past it, the sweeper hands the work (an
 # attempt whose outcome was never recorded, say) to another worker.
-PAYOUTS_OUTBOX_LEASE_S = float(os.environ.get("PAYOUTS_OUTBOX_LEASE_S", "60"))
+PAYOUTS_OUTBOX_LEASE_S = env.float("PAYOUTS_OUTBOX_LEASE_S", 60)
 # An accepted attempt with no news for this long makes the sweeper read the provider's event feed.
-PAYOUTS_POLL_AFTER_S = float(os.environ.get("PAYOUTS_POLL_AFTER_S", "60"))
-PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
+PAYOUTS_POLL_AFTER_S = env.float("PAYOUTS_POLL_AFTER_S", 60)
+PROVIDER_TIMEOUT_S = env.float("PROVIDER_TIMEOUT_S", 5)
 
 # Webhooks (docs/webhooks.md). Each POST may take WEBHOOK_TIMEOUT_S. A failed delivery is retried
 # after WEBHOOK_RETRY_BASE_S, doubling each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter),
@@ -277,20 +292,20 @@ PROVIDER_TIMEOUT_S = float(os.environ.get("PROVIDER_TIMEOUT_S", "5"))
 # attempts fail WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) with
 # no success for WEBHOOK_DISABLE_AFTER_S is disabled. A worker POSTs up to WEBHOOK_CONCURRENCY
 # deliveries at a time.
-WEBHOOK_TIMEOUT_S = float(os.environ.get("WEBHOOK_TIMEOUT_S", "10"))
-WEBHOOK_RETRY_BASE_S = float(os.environ.get("WEBHOOK_RETRY_BASE_S", "30"))
-WEBHOOK_RETRY_MAX_DELAY_S = float(os.environ.get("WEBHOOK_RETRY_MAX_DELAY_S", str(4 * 3600)))
-WEBHOOK_RETRY_WINDOW_S = float(os.environ.get("WEBHOOK_RETRY_WINDOW_S", str(3 * 86400)))
-WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
-WEBHOOK_DISABLE_AFTER_S = float(os.environ.get("WEBHOOK_DISABLE_AFTER_S", str(3 * 86400)))
-WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "8"))
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", 10)
+WEBHOOK_RETRY_BASE_S = env.float("WEBHOOK_RETRY_BASE_S", 30)
+WEBHOOK_RETRY_MAX_DELAY_S = env.float("WEBHOOK_RETRY_MAX_DELAY_S", 4 * 3600)
+WEBHOOK_RETRY_WINDOW_S = env.float("WEBHOOK_RETRY_WINDOW_S", 3 * 86400)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_DISABLE_AFTER_S = env.float("WEBHOOK_DISABLE_AFTER_S", 3 * 86400)
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", 8)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     # One line per provider request is noise at INFO; failures still show as warnings.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

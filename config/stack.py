@@ -12,7 +12,6 @@ exits non-zero.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -27,6 +26,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from environs import Env
+
+from config import embedded, stackctl
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
 DEMO_USERNAME = "admin"
@@ -36,6 +39,7 @@ STOP_GRACE_S = 20.0
 POLL_INTERVAL_S = 0.25
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
+_env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
 
 
 class _Stop:
@@ -91,38 +95,15 @@ def _pump_output(name: str, stream: IO[bytes] | None) -> None:
     stream.close()
 
 
-@dataclass(frozen=True)
-class _Servers:
-    database_url: str
-    redis_url: str
-    is_database_embedded: bool
-    is_broker_embedded: bool
-
-
-def _resolve_servers() -> _Servers:
-    """Import the settings once, so that unset URLs start the embedded servers, and export them."""
-    is_database_embedded = not os.environ.get("DATABASE_URL")
-    is_broker_embedded = not os.environ.get("REDIS_URL")
+def _resolve_servers() -> embedded.Servers:
+    """Start the embedded servers for unset URLs and export the URLs (see config.embedded)."""
+    servers = embedded.ensure_servers()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.conf import settings
-
-    servers = _Servers(
-        database_url=str(settings.DATABASE_URL),
-        redis_url=str(settings.REDIS_URL),
-        is_database_embedded=is_database_embedded,
-        is_broker_embedded=is_broker_embedded,
-    )
-    # Every child inherits these, so none of them starts (or looks for) servers of its own.
-    os.environ["DATABASE_URL"] = servers.database_url
-    os.environ["REDIS_URL"] = servers.redis_url
     return servers
 
 
-def _stop_servers(servers: _Servers) -> None:
+def _stop_servers(servers: embedded.Servers) -> None:
     """Stop the embedded servers this launcher resolved, and only those."""
-    from config import embedded
-
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
     names = [
         name
         for name, embedded_here in (
@@ -213,7 +194,9 @@ def _run_steps(stop: _Stop, steps: list[tuple[str, list[str]]]) -> bool:
 
 
 def _demo_superuser_note() -> str:
-    if os.environ.get("PRODUCTION"):
+    from django.conf import settings
+
+    if settings.PRODUCTION:
         return "PRODUCTION is set: no demo superuser was created"
     if _ensure_demo_superuser():
         return f"user {DEMO_USERNAME}, password {DEMO_PASSWORD} (created now)"
@@ -252,12 +235,6 @@ def _start(name: str, args: list[str]) -> _Child:
     return _Child(name, process)
 
 
-def _redis_py_url(url: str) -> str:
-    """The broker URL as redis-py spells it: kombu's ``redis+socket://`` is ``unix://``."""
-    prefix = "redis+socket://"
-    return "unix://" + url.removeprefix(prefix) if url.startswith(prefix) else url
-
-
 def _sandbox_port() -> int:
     from django.conf import settings
 
@@ -265,9 +242,7 @@ def _sandbox_port() -> int:
 
 
 def _start_children(port: int) -> list[_Child]:
-    from config import embedded
-
-    schedule = embedded.LOCAL_DIR / "celerybeat-schedule"
+    schedule = embedded.local_dir() / "celerybeat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
     specs = [
         (
@@ -314,11 +289,11 @@ def _start_children(port: int) -> list[_Child]:
                 "--port",
                 str(_sandbox_port()),
                 "--redis-url",
-                _redis_py_url(os.environ["REDIS_URL"]),
+                embedded.redis_py_url(os.environ["REDIS_URL"]),
                 "--callback-url",
                 f"http://127.0.0.1:{port}/callbacks/sandbox",
                 "--settle-after-ms",
-                os.environ.get("SANDBOX_SETTLE_AFTER_MS", "3000"),
+                str(_env.int("SANDBOX_SETTLE_AFTER_MS", 3000)),
                 "--workers",
                 "1",
             ],
@@ -379,7 +354,7 @@ def _sandbox_url() -> str:
     return str(settings.SANDBOX_URL)
 
 
-def _banner(port: int, servers: _Servers, admin_note: str) -> None:
+def _banner(port: int, servers: embedded.Servers, admin_note: str) -> None:
     base = f"http://127.0.0.1:{port}"
     database = "embedded" if servers.is_database_embedded else "from DATABASE_URL"
     broker = "embedded" if servers.is_broker_embedded else "from REDIS_URL"
@@ -424,11 +399,53 @@ def _supervise(children: list[_Child], stop: _Stop, port: int, on_ready: Callabl
     return 0
 
 
-def main() -> int:
+def manage(args: list[str]) -> int:
+    """``manage.py ARGS`` on the embedded servers (started for unset URLs, as for ``make run``).
+
+    Servers this call started are stopped afterwards; ones that already ran (a ``make run`` in
+    another terminal) are left running.
+    """
+    servers = _resolve_servers()
+    try:
+        return subprocess.run(
+            [sys.executable, MANAGE, *args], cwd=BASE_DIR, env=_child_env(), check=False
+        ).returncode
+    finally:
+        embedded.stop_embedded(
+            database=servers.is_database_started, broker=servers.is_broker_started
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m config.stack`` runs the stack; ``... manage ARGS`` runs one manage.py command."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["manage"]:
+        return manage(args[1:])
+    if len(args) == 1 and args[0] in stackctl.COMMANDS:
+        return stackctl.COMMANDS[args[0]]()
+    if args:
+        print(__doc__)
+        print(
+            "usage: python -m config.stack [manage ARGS... | stop | status | clean-local]",
+            file=sys.stderr,
+        )
+        return 2
+    running = stackctl.running_pid()
+    if running is not None:
+        _say(f"a stack is already running from {embedded.local_dir()} (pid {running}): make stop")
+        return 1
+    stackctl.record()
+    try:
+        return run()
+    finally:
+        stackctl.forget()
+
+
+def run() -> int:
     stop = _Stop()
     signal.signal(signal.SIGINT, stop.handle)
     signal.signal(signal.SIGTERM, stop.handle)
-    port = int(os.environ.get("PORT", "8000"))
+    port = _env.int("PORT", 8000)
 
     servers = _resolve_servers()
     _say(f"database: {servers.database_url}")

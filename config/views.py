@@ -8,6 +8,10 @@ def api_root(request: HttpRequest) -> JsonResponse:
         {
             "service": "payouts",
             "version": "v1",
-            "links": {"health": f"{base}healthz", "admin": f"{base}admin/"},
+            "links": {
+                "health": f"{base}healthz",
+                "admin": f"{base}admin/",
+                "docs": f"{base}api/docs/",
+            },
         }
     )

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
+from config import embedded
 from ledger.types import AccountInfo, BookInfo
 from tests.factories import AccountFactory, BookFactory
+
+# The suite shares two cores with real PostgreSQL, Redis, Celery workers and the sandbox: one slow
+# example is the machine's load, not a finding, so property tests have no per-example deadline.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture
@@ -34,3 +41,14 @@ def open_account(book: BookInfo) -> Callable[..., AccountInfo]:
         return account
 
     return make
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the embedded servers this session started (tests/settings.py); reused ones go on."""
+    from tests import settings as test_settings
+
+    servers = test_settings.servers
+    if servers.is_database_started or servers.is_broker_started:
+        embedded.stop_embedded(
+            database=servers.is_database_started, broker=servers.is_broker_started
+        )

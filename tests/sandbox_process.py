@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 import redis
 
+from config.embedded import redis_py_url
 from rails.providers.base import RailAdapter, RailConfig
 from rails.providers.registry import adapter_create
 from sandbox.store import delete_prefix
@@ -145,6 +146,7 @@ def sandbox_server(
     Raises ``RuntimeError`` (with the server's log) if it does not come up within 20 s. On exit
     the process is terminated (killed after 10 s) and every Redis key under its prefix deleted.
     """
+    redis_url = redis_py_url(redis_url)  # the embedded broker's kombu URL, as redis-py spells it
     port = free_port()
     prefix = f"test-sandbox-{uuid.uuid4().hex[:12]}"
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,1 @@
+"""The database backend the settings name when DATABASE_URL is unset and no embedded server runs."""

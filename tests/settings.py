@@ -1,0 +1,18 @@
+"""The test session's settings: the project's, after starting the embedded servers it needs.
+
+``config.settings`` starts nothing. The test session is one of the two places that do (``make
+run`` is the other): for each of ``DATABASE_URL`` / ``REDIS_URL`` that is unset, the embedded
+server starts (or is reused) under ``PAYOUTS_LOCAL_DIR`` and its URL is exported, so the worker
+processes the tests start share it. ``tests/conftest.py`` stops what this started when the session
+ends.
+"""
+
+from __future__ import annotations
+
+from config import embedded
+
+servers = embedded.ensure_servers()
+
+from config.settings import *  # noqa: E402, F403
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  # whitenoise expects it

@@ -1,2 +1,2 @@
-"""The REST API for platforms (DESIGN.md section 7), a Django app of its own (label ``api``): thin
+"""The REST API for platforms (docs/api.md), a Django app of its own (label ``api``): thin
 DRF views over the domain's services and selectors. Nothing in the domain imports it."""

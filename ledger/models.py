@@ -1,6 +1,6 @@
 """The books: Book, Account, Entry and Posting.
 
-The models hold fields and constraints only. The invariants of DESIGN.md section 2 live in the
+The models hold fields and constraints only. The invariants of docs/architecture.md live in the
 database (migration ``0002_invariants``): nothing here is the only guard. Balances are kept in
 integer minor units of the account's currency; ``ledger.money`` converts at the edges.
 """

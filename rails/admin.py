@@ -1,4 +1,4 @@
-"""Routes are data, edited by operations in the admin (DESIGN.md section 5); the form refuses a
+"""Routes are data, edited by operations in the admin (docs/architecture.md); the form refuses a
 rail with no adapter (``Route.clean``), so no worker meets one."""
 
 from django.contrib import admin

@@ -1,4 +1,4 @@
-"""Payout batches (DESIGN.md section 3): many items, each checked on its own, quoted, approved
+"""Payout batches (docs/architecture.md): many items, each checked on its own, quoted, approved
 once (maker-checker above the platform's threshold) and executed together.
 
 One bad row never sinks a batch: every item is validated as a single payout would be, and ends

@@ -1,4 +1,4 @@
-"""A platform's ledger accounts (DESIGN.md section 2's chart), opened once and looked up by code.
+"""A platform's ledger accounts (the chart of accounts), opened once and looked up by code.
 
 Account ids never change once opened, so they are cached per process.
 """

@@ -1,4 +1,4 @@
-"""The posting rules of DESIGN.md section 2, for each payout event, as ledger entry specs.
+"""The posting rules (docs/architecture.md), for each payout event, as ledger entry specs.
 
 Every status change of a payout that moves money posts exactly one of these, with an
 idempotency key derived from the payout (and attempt), so a replay can never post it twice.

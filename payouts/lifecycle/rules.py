@@ -1,4 +1,4 @@
-"""The payout status lifecycle: one published transition table (DESIGN.md section 3).
+"""The payout status lifecycle: one published transition table (docs/architecture.md).
 
 ``payouts.lifecycle.transitions.payout_transition`` is the only code that changes a payout's
 status, and it refuses anything this table does not allow.

@@ -1,4 +1,4 @@
-"""Setting a payee's payout schedule (DESIGN.md section 3): per payee and currency, a daily,
+"""Setting a payee's payout schedule (docs/architecture.md): per payee and currency, a daily,
 weekly or monthly payout of the whole available balance once it reaches a minimum. Running
 the due schedules is ``payouts.schedules``."""
 

@@ -1,4 +1,4 @@
-"""Running payout schedules (DESIGN.md section 3): paying out each due schedule. Setting a
+"""Running payout schedules (docs/architecture.md): paying out each due schedule. Setting a
 schedule is ``payouts.payees.schedules``.
 
 ``schedules_run`` (beat, through ``payouts.run_schedules``) claims due schedules with

@@ -453,7 +453,7 @@ def test_another_platforms_ids_are_404_and_change_nothing(
 
 
 def test_the_holder_name_defaults_to_the_payees_name(api: Api, payee: Payee) -> None:
-    """DESIGN.md's IBAN example carries no holder name: the payee's own name is used."""
+    """An IBAN method given without a holder name takes the payee's own name."""
     body = {"type": "iban", "currency": "EUR", "iban": "DE89370400440532013000",
             "bic": "COBADEFFXXX"}  # fmt: skip
     response = api.post(methods_path(payee.id), body)

@@ -1,4 +1,4 @@
-"""Each ledger invariant of DESIGN.md section 2, attacked with raw SQL and refused by PostgreSQL.
+"""Each ledger invariant (docs/architecture.md), attacked with raw SQL and refused by PostgreSQL.
 
 These tests commit for real (``transaction=True``): the balance check is a deferred trigger that
 fires only at commit.

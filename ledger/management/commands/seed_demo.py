@@ -33,7 +33,7 @@ class _AccountSpec:
 
 
 def _chart() -> list[_AccountSpec]:
-    """The chart of accounts of DESIGN.md section 2 that the demo uses (per currency)."""
+    """The chart of accounts (payouts/common/accounts.py) that the demo uses (per currency)."""
     chart = [
         _AccountSpec("cash", "asset", "Cash at the operator's bank", None),
         _AccountSpec("funding", "liability", "Platform prefunded balance", "0"),
@@ -55,7 +55,7 @@ def _day(day: int) -> dt.date:
 
 
 # (idempotency key, effective date, kind, currency, memo, [(account code, direction, amount)],
-# refs), in posting order: each entry follows the posting rules of DESIGN.md section 2.
+# refs), in posting order: each entry follows the platform's posting rules.
 _D, _C = Direction.DEBIT, Direction.CREDIT
 _Lines = list[tuple[str, Direction, str]]
 _ENTRIES: list[tuple[str, dt.date, str, str, str, _Lines, dict[str, str]]] = [

@@ -38,12 +38,10 @@ import hmac
 import http.client
 import json
 import re
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
@@ -61,6 +59,7 @@ from rails.providers.base import (
     Retryable,
     TerminalNoMoneyMoved,
 )
+from rails.providers.http import HttpAnswer, KeepAliveTransport
 from rails.types import (
     Destination,
     ProviderEvent,
@@ -142,7 +141,7 @@ def _event_parse(data: object) -> ProviderEvent:
     )
 
 
-def _error(response: _Answer) -> tuple[str, str]:
+def _error(response: HttpAnswer) -> tuple[str, str]:
     """The provider's ``(code, message)`` for an error answer, ("", text) when it has none."""
     try:
         error = response.json().get("error") or {}
@@ -151,7 +150,7 @@ def _error(response: _Answer) -> tuple[str, str]:
         return "", response.text[:200]
 
 
-def _accepted_reference(response: _Answer, idempotency_key: str) -> str:
+def _accepted_reference(response: HttpAnswer, idempotency_key: str) -> str:
     try:
         transfer = _transfer_parse(json.loads(response.content))
     except ValueError:
@@ -161,7 +160,7 @@ def _accepted_reference(response: _Answer, idempotency_key: str) -> str:
     return transfer.provider_reference
 
 
-def _submit_error(response: _Answer) -> RailError:
+def _submit_error(response: HttpAnswer) -> RailError:
     """What a non-2xx answer to a submission says (see the module docstring)."""
     status = response.status_code
     code, message = _error(response)
@@ -177,95 +176,6 @@ def _submit_error(response: _Answer) -> RailError:
     )
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status_code: int
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-class _Transport:
-    """Keep-alive HTTP/1.1 connections to one provider, one per thread (``http.client``, which
-    costs a fifth of a general-purpose client's CPU per call: a worker makes thousands). Every
-    call is bounded by ``timeout_s``: connecting, sending and each read."""
-
-    def __init__(self, base_url: str, headers: dict[str, str], timeout_s: float) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        self._is_https = parts.scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port
-        self._prefix = parts.path.rstrip("/")
-        self._headers = headers
-        self._timeout_s = timeout_s
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: list[http.client.HTTPConnection] = []
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self._is_https else http.client.HTTPConnection
-            connection = kind(self._host, self._port, timeout=self._timeout_s)
-            self._local.connection = connection
-            with self._lock:
-                self._open.append(connection)
-        return connection
-
-    def _drop(self, connection: http.client.HTTPConnection) -> None:
-        connection.close()
-        self._local.connection = None
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> _Answer:
-        """One call. Raises ``TimeoutError`` past the timeout, ``OSError`` or
-        ``http.client.HTTPException`` when the provider cannot be reached or answers garbage."""
-        for attempt in (1, 2):
-            connection = self._connection()
-            try:
-                connection.request(
-                    method,
-                    self._prefix + path,
-                    body=body,
-                    headers={**self._headers, **(headers or {})},
-                )
-                response = connection.getresponse()
-                content = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # The provider closed a kept-alive connection between two calls: once more on a
-                # fresh one. Safe even for a submission: it carries its idempotency key.
-                self._drop(connection)
-                if attempt == 2:
-                    raise
-                continue
-            except BaseException:
-                self._drop(connection)
-                raise
-            if response.will_close:
-                self._drop(connection)
-            return _Answer(response.status, content)
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._open:
-                connection.close()
-            self._open.clear()
-
-
 class SandboxClient(RailAdapter):
     """Our adapter for the sandbox provider, safe to share between threads.
 
@@ -275,7 +185,7 @@ class SandboxClient(RailAdapter):
 
     def __init__(self, config: RailConfig) -> None:
         super().__init__(config)
-        self._http = _Transport(
+        self._http = KeepAliveTransport(
             config.base_url, {"Authorization": f"Bearer {config.api_key}"}, config.timeout_s
         )
 

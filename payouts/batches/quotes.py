@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from payouts.lifecycle.services import Quote, payout_quote
-from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
+from payouts.payees.models import Payee, PayeeStatus, PayoutMethod
+from payouts.payees.payability import method_usable_check
 from payouts.platforms.amounts import amount_minor, net_minor, percent_of, platform_currency
 from payouts.platforms.models import FeeRule, Platform, Speed
 from rails.models import Route
@@ -100,17 +101,13 @@ class BatchQuoter:
         method = self.methods.get(_id_or_none(r.method_id) or 0)
         if payee is None or method is None or r.speed not in Speed.values:
             return None
+        if payee.status != PayeeStatus.ACTIVE or method.payee_id != payee.id:
+            return None
         try:
             code = platform_currency(self.platform, r.currency)
             minor = amount_minor(r.amount, code)
+            method_usable_check(method, code)
         except DomainError:
-            return None
-        if (
-            payee.status != PayeeStatus.ACTIVE
-            or method.payee_id != payee.id
-            or method.status != MethodStatus.ACTIVE
-            or method.currency != code
-        ):
             return None
         speed = str(r.speed)
         route = self._route(method, code, speed, minor)

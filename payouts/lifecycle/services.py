@@ -9,17 +9,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core import rows
 from core.db.lookup import one_of
 from core.errors import InvalidInput
 from ledger.money import to_minor
 from payouts.common.errors import (
     AmountBelowFee,
     ApproverIsCreator,
-    CurrencyMismatch,
     InvalidTransition,
-    MethodNotFound,
-    MethodNotUsable,
     PayeeNotPayable,
     PayoutNotCancelable,
     PayoutNotFound,
@@ -29,8 +25,9 @@ from payouts.lifecycle.models import Payout
 from payouts.lifecycle.rules import PRE_PROCESSING, PayoutStatus
 from payouts.lifecycle.transitions import Change, transition_created, transitions_apply
 from payouts.outbox import services as outbox
-from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
-from payouts.payees.selectors import payee_get
+from payouts.payees.models import Payee, PayeeStatus, PayoutMethod
+from payouts.payees.payability import method_usable_check
+from payouts.payees.selectors import payee_get, payee_method_get
 from payouts.platforms.amounts import amount_minor, fee_minor, net_minor, platform_currency
 from payouts.platforms.models import Platform, Speed
 from rails.routing import route_resolve
@@ -75,12 +72,8 @@ def payout_quote(
         raise PayeeNotPayable(
             f"payee {payee.id} is {payee.status}", field="payee", status=payee.status
         )
-    method = _method(payee, method_id)
-    if method.currency != code:
-        raise CurrencyMismatch(
-            f"payout method {method.id} pays out in {method.currency}, not {code}",
-            field="currency",
-        )
+    method = payee_method_get(payee=payee, method_id=method_id)
+    method_usable_check(method, code)
     route = route_resolve(
         country=method.country,
         currency=code,
@@ -139,17 +132,6 @@ def payout_from_quote(
         created_by=created_by[:200],
         approved_by=approved_by[:200],
     )
-
-
-def _method(payee: Payee, method_id: object) -> PayoutMethod:
-    if not isinstance(method_id, int) or isinstance(method_id, bool) or method_id <= 0:
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    method = rows.first(PayoutMethod, "payee_id = %s AND id = %s", [payee.id, method_id])
-    if method is None:
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    if method.status != MethodStatus.ACTIVE:
-        raise MethodNotUsable(f"payout method {method_id} is disabled", field="payout_method")
-    return method
 
 
 def _at_or_above(thresholds: dict[str, str], currency: str, amount_minor_: int) -> bool:

@@ -31,8 +31,9 @@ from payouts.common.accounts import payee_accounts_open
 from payouts.common.errors import BatchNotFound, InsufficientFunds, InvalidTransition
 from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.quotes import Quote
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
-from payouts.lifecycle.services import Quote, payout_from_quote, requires_review
+from payouts.lifecycle.services import payout_from_quote, requires_review
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform, Speed
 

@@ -196,14 +196,6 @@ def payout_approve(*, platform: Platform | None, payout_id: object, actor: str) 
     return payout
 
 
-def payout_review_open(*, payout_id: object, actor: str, reason: str) -> Payout:
-    """Send a pending payout to manual review (finance, or compliance later)."""
-    with transaction.atomic():
-        payout = _locked(None, payout_id)
-        transitions_apply(changes=[Change(payout, S.IN_REVIEW, reason=reason)], actor=actor)
-    return payout
-
-
 def payout_review_clear(*, payout_id: object, actor: str, reason: str = "cleared") -> Payout:
     """Clear a payout in review; it continues as a new one would (approval or schedule)."""
     with transaction.atomic():

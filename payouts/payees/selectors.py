@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
-from core import rows
+from core.db import rows
 from core.errors import NotFound
 from payouts.common.errors import MethodNotFound, PayeeNotFound
 from payouts.payees.models import Payee, PayoutMethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from core import rows
+from core.db import rows
 from ledger import errors as ledger_errors
 from ledger.money import currency_exponent, to_minor
 from payouts.common.errors import UnsupportedCurrency

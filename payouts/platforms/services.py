@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import rows
+from core.db import rows
 from core.errors import InvalidInput
 from ledger import services as ledger
 from ledger.money import currency_exponent, to_minor

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core.db.names import table
 from ledger import selectors as ledger_selectors
 from ledger.money import to_minor
 from payouts.common.accounts import available_code, held_code
@@ -26,10 +27,10 @@ class PayeeBalance:
 
 _PAID_SQL = f"""
     SELECT o.currency, o.paid_minor
-      FROM {Payee._meta.db_table} p
+      FROM {table(Payee)} p
       LEFT JOIN LATERAL (
             SELECT currency, sum(net_minor) AS paid_minor
-              FROM {Payout._meta.db_table}
+              FROM {table(Payout)}
              WHERE payee_id = p.id AND status = %s
              GROUP BY currency) o ON true
      WHERE p.id = %s AND p.platform_id = %s

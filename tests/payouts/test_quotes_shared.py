@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError
 from payouts.batches.quotes import BatchQuoter, ItemRequest
-from payouts.lifecycle.services import payout_quote
+from payouts.lifecycle.quotes import Quote, payout_quote
 from payouts.payees.services import method_disable, payee_update
 from payouts.platforms.services import fee_rule_set, platform_create
 from rails.models import ANY, Route
@@ -36,9 +36,10 @@ def _single(platform, request: ItemRequest) -> object:
         return exc
 
 
-def _answer(result: object) -> tuple[object, ...]:
+def _answer(result: Quote | DomainError | object) -> tuple[object, ...]:
     if isinstance(result, DomainError):
         return ("error", result.code, result.message, result.details)
+    assert isinstance(result, Quote)
     fields = ("amount_minor", "fee_minor", "net_minor", "fee_bearer", "rail", "speed", "currency")
     return ("quote", *(getattr(result, f) for f in fields), result.payee.id, result.method.id)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from core import rows
+from core.db import rows
 from core.errors import DomainError
 from rails.models import ANY, Route
 from rails.providers.registry import rail_require

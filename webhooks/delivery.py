@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db.names import table
 from webhooks import signing
 from webhooks.endpoints import (
     api_datetime,
@@ -369,20 +370,27 @@ def paused_settle() -> int:
     window = float(settings.WEBHOOK_RETRY_WINDOW_S)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE payouts_webhookdelivery d
+            f"""
+            UPDATE {table(WebhookDelivery)} d
                SET status = CASE WHEN d.created + make_interval(secs => %s) <= now()
-                                 THEN 'failed' ELSE d.status END,
+                                 THEN %s ELSE d.status END,
                    last_error = CASE WHEN d.created + make_interval(secs => %s) <= now()
                                      THEN 'endpoint disabled' ELSE d.last_error END,
                    next_attempt_at = GREATEST(d.created + make_interval(secs => %s),
                                               d.next_attempt_at),
                    locked_until = NULL
-              FROM payouts_webhookendpoint e
-             WHERE e.id = d.endpoint_id AND d.status = 'pending' AND d.next_attempt_at <= now()
-               AND (e.status <> 'enabled' OR e.deleted_at IS NOT NULL)
+              FROM {table(WebhookEndpoint)} e
+             WHERE e.id = d.endpoint_id AND d.status = %s AND d.next_attempt_at <= now()
+               AND (e.status <> %s OR e.deleted_at IS NOT NULL)
             RETURNING d.status
             """,
-            [window, window, window],
+            [
+                window,
+                DeliveryStatus.FAILED.value,
+                window,
+                window,
+                DeliveryStatus.PENDING.value,
+                EndpointStatus.ENABLED.value,
+            ],
         )
         return sum(1 for (status,) in cursor.fetchall() if status == DeliveryStatus.FAILED)

@@ -27,6 +27,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from core.crypto import decrypt_json, encrypt_json
+from core.db.names import table
 from core.errors import InvalidInput
 from webhooks import registry
 from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointDisabled
@@ -222,13 +223,13 @@ def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str) -> None:
     endpoint.disabled_at = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE payouts_webhookdelivery
+            f"""
+            UPDATE {table(WebhookDelivery)}
                SET next_attempt_at = GREATEST(created + make_interval(secs => %s), now()),
                    locked_until = NULL
-             WHERE endpoint_id = %s AND status = 'pending'
+             WHERE endpoint_id = %s AND status = %s
             """,
-            [float(settings.WEBHOOK_RETRY_WINDOW_S), endpoint.id],
+            [float(settings.WEBHOOK_RETRY_WINDOW_S), endpoint.id, DeliveryStatus.PENDING.value],
         )
 
 
@@ -236,12 +237,12 @@ def deliveries_resume(*, endpoint_id: int) -> list[int]:
     """Make an endpoint's pending deliveries due now; returns their ids."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE payouts_webhookdelivery SET next_attempt_at = now(), locked_until = NULL
-             WHERE endpoint_id = %s AND status = 'pending'
+            f"""
+            UPDATE {table(WebhookDelivery)} SET next_attempt_at = now(), locked_until = NULL
+             WHERE endpoint_id = %s AND status = %s
             RETURNING id
             """,
-            [endpoint_id],
+            [endpoint_id, DeliveryStatus.PENDING.value],
         )
         return sorted(row[0] for row in cursor.fetchall())
 

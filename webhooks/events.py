@@ -32,8 +32,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from core.db.bulk import rows_insert
+from core.db.names import table
 from webhooks import registry
-from webhooks.models import EndpointStatus, WebhookDelivery
+from webhooks.models import EndpointStatus, Event, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +119,11 @@ def _events_insert(events: Sequence[NewEvent]) -> list[int]:
     stored sequence; returns their ids in the order given."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO payouts_event
+            f"""
+            INSERT INTO {table(Event)}
                    (platform_id, type, object_type, object_id, sequence, data, created)
             SELECT v.platform_id, v.type, v.object_type, v.object_id,
-                   COALESCE((SELECT max(e.sequence) FROM payouts_event e
+                   COALESCE((SELECT max(e.sequence) FROM {table(Event)} e
                               WHERE e.object_type = v.object_type
                                 AND e.object_id = v.object_id), 0)
                    + row_number() OVER (PARTITION BY v.object_type, v.object_id ORDER BY v.ord),
@@ -162,7 +163,7 @@ def _endpoints(platform_ids: Iterable[int]) -> dict[int, list[tuple[int, frozens
     # Hand-written: this runs with every payout created, and the ORM's query costs more to build.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, platform_id, event_types FROM payouts_webhookendpoint"
+            f"SELECT id, platform_id, event_types FROM {table(WebhookEndpoint)}"
             " WHERE platform_id = ANY(%s) AND status = %s AND deleted_at IS NULL ORDER BY id",
             [list(platform_ids), EndpointStatus.ENABLED.value],
         )

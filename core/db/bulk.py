@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.utils import timezone
 
+from core.db.names import table
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -114,7 +116,6 @@ def rows_insert(
         selects.append(f"v.c{len(arrays)}{cast}")
         arrays.append(placeholder)
         params.append(prepared)
-    table = connection.ops.quote_name(model._meta.db_table)
     pk = _column(model._meta.pk)
     if arrays:
         aliases = ", ".join(f"c{i}" for i in range(len(arrays)))
@@ -122,7 +123,7 @@ def rows_insert(
     else:
         source, params = "generate_series(1, %s)", [count]
     sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(selects)} "
+        f"INSERT INTO {table(model)} ({', '.join(names)}) SELECT {', '.join(selects)} "
         f"FROM {source} RETURNING {pk}"
     )
     with connection.cursor() as cursor:
@@ -151,9 +152,8 @@ def rows_update(
         params.append(values)
         sets.append(f"{_column(field)} = v.c{index}{cast}")
     aliases = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
-    table = connection.ops.quote_name(model._meta.db_table)
     sql = (
-        f"UPDATE {table} AS t SET {', '.join(sets)} FROM unnest({', '.join(placeholders)}) "
+        f"UPDATE {table(model)} AS t SET {', '.join(sets)} FROM unnest({', '.join(placeholders)}) "
         f"AS v({aliases}) WHERE t.{_column(pk_field)} = v.pk"
     )
     with connection.cursor() as cursor:

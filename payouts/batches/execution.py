@@ -28,11 +28,12 @@ from ledger.money import from_minor
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
 from payouts.batches.quotes import BatchQuoter, ItemRequest
 from payouts.common.accounts import payee_accounts_open
-from payouts.common.errors import BatchNotFound, InsufficientFunds, InvalidTransition
+from payouts.common.errors import BatchNotFound, InvalidTransition, insufficient_funds
 from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout, PayoutTransition
+from payouts.lifecycle.quotes import Quote
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
-from payouts.lifecycle.services import Quote, payout_from_quote, requires_review
+from payouts.lifecycle.services import payout_from_quote, requires_review
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform, Speed
 
@@ -297,8 +298,13 @@ def _hold_each(
                 payout = _payout(platform, batch, item, quote, now)
                 payout.save(force_insert=True)
                 info = ledger.entries_post(entries=[postings.hold(payout, platform.book_id)])[0]
-        except ledger_errors.BelowFloor:
-            item.fail(InsufficientFunds("the payee's available balance does not cover this payout"))
+        except ledger_errors.BelowFloor as exc:
+            # A batch item keeps only the code and the message (error_text).
+            item.fail(
+                insufficient_funds(
+                    exc, "the payee's available balance does not cover this payout", details=()
+                )
+            )
             continue
         held.append((item, payout, info.id))
     return held

@@ -2,13 +2,14 @@
 
 A batch of 100,000 items cannot afford ``payout_quote``'s four queries per item. ``BatchQuoter``
 loads the payees and methods of a batch in bulk and caches routes and fee rules for one call,
-then runs the same checks on the happy path. Whenever that path would refuse an item, the item is
-quoted again by ``payout_quote`` itself, so an invalid item carries exactly the error a single
-payout would get, and the fast path can only ever be stricter, never more lenient.
+and quotes each item with ``payouts.lifecycle.quotes.quote_make``, the function that quotes a
+single payout: the same checks in the same order, so an invalid item carries exactly the error
+a single payout would get, without a query of its own.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,12 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
-from payouts.lifecycle.services import Quote, payout_quote
-from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
-from payouts.platforms.amounts import amount_minor, net_minor, percent_of, platform_currency
+from payouts.lifecycle.quotes import OneByOne, Quote, quote_make
+from payouts.payees.models import Payee, PayoutMethod
+from payouts.payees.selectors import method_missing, payee_missing
 from payouts.platforms.models import FeeRule, Platform, Speed
 from rails.models import Route
-from rails.routing import NoRoute, RouteChoice, route_resolve
+from rails.routing import NoRoute, RouteChoice
 
 _RouteKey = tuple[str, str, str, str, int]
 
@@ -50,8 +51,9 @@ class ItemRequest:
 
 
 class BatchQuoter:
-    """``payout_quote`` for the items of one batch (or one chunk of it). Build it, quote, drop
-    it: its caches are only as fresh as the call that made them."""
+    """``quote_make`` for the items of one batch (or one chunk of it), reading payees and
+    methods in bulk and routes and fee rules once per distinct key. Build it, quote, drop it:
+    its caches are only as fresh as the call that made them."""
 
     def __init__(self, *, platform: Platform, requests: Iterable[ItemRequest]) -> None:
         requests = list(requests)
@@ -74,94 +76,55 @@ class BatchQuoter:
             .filter(Q(min_minor__gt=1) | Q(max_minor__isnull=False))
             .exists()
         )
-        self.routes: dict[_RouteKey, RouteChoice | None] = {}
+        self.routes: dict[_RouteKey, RouteChoice | NoRoute] = {}
         self.fee_rules: dict[tuple[str, str, str], FeeRule | None] = {}
+        self._reads = OneByOne(platform)
 
     def quote(self, request: ItemRequest) -> Quote | DomainError:
         """The quote for one item, or the ``DomainError`` ``payout_quote`` raises for it."""
-        fast = self._fast(request)
-        if fast is not None:
-            return fast
         try:
-            return payout_quote(
+            return quote_make(
                 platform=self.platform,
+                reads=self,
                 payee_id=request.payee_id,
                 method_id=request.method_id,
                 amount=request.amount,
                 currency=request.currency,
                 speed=request.speed,
+                now=self.now,
             )
         except DomainError as exc:
             return exc
 
-    def _fast(self, r: ItemRequest) -> Quote | None:
-        """The quote when every check passes on cached data; ``None`` for anything else."""
-        payee = self.payees.get(_id_or_none(r.payee_id) or 0)
-        method = self.methods.get(_id_or_none(r.method_id) or 0)
-        if payee is None or method is None or r.speed not in Speed.values:
-            return None
-        try:
-            code = platform_currency(self.platform, r.currency)
-            minor = amount_minor(r.amount, code)
-        except DomainError:
-            return None
-        if (
-            payee.status != PayeeStatus.ACTIVE
-            or method.payee_id != payee.id
-            or method.status != MethodStatus.ACTIVE
-            or method.currency != code
-        ):
-            return None
-        speed = str(r.speed)
-        route = self._route(method, code, speed, minor)
-        if route is None:
-            return None
-        fee = self._fee(route.rail, speed, code, minor)
-        net = net_minor(fee_bearer=self.platform.fee_bearer, amount_minor=minor, fee_minor=fee)
-        if net <= 0:
-            return None
-        return Quote(
-            payee=payee,
-            method=method,
-            currency=code,
-            amount_minor=minor,
-            fee_minor=fee,
-            net_minor=net,
-            fee_bearer=self.platform.fee_bearer,
-            speed=speed,
-            rail=route.rail,
-            estimated_arrival=self.now + route.arrival,
-        )
+    # QuoteReads, from the caches.
 
-    def _route(
-        self, method: PayoutMethod, currency: str, speed: str, minor: int
-    ) -> RouteChoice | None:
+    def payee(self, payee_id: object) -> Payee:
+        found = self.payees.get(_id_or_none(payee_id) or 0)
+        if found is None:
+            raise payee_missing(payee_id)
+        return found
+
+    def method(self, payee: Payee, method_id: object) -> PayoutMethod:
+        found = self.methods.get(_id_or_none(method_id) or 0)
+        if found is None or found.payee_id != payee.id:
+            raise method_missing(method_id)
+        return found
+
+    def route(self, method: PayoutMethod, currency: str, speed: str, minor: int) -> RouteChoice:
         key = (method.country, currency, method.type, speed, minor if self.amount_matters else 0)
         if key not in self.routes:
             try:
-                self.routes[key] = route_resolve(
-                    country=method.country,
-                    currency=currency,
-                    method_type=method.type,
-                    speed=speed,
-                    amount_minor=minor,
-                )
-            except NoRoute:
-                self.routes[key] = None
-        return self.routes[key]
+                self.routes[key] = self._reads.route(method, currency, speed, minor)
+            except NoRoute as exc:
+                self.routes[key] = exc
+        found = self.routes[key]
+        if isinstance(found, NoRoute):
+            # A copy for each item: re-raising one instance would grow its traceback per item.
+            raise copy.copy(found)
+        return found
 
-    def _fee(self, rail: str, speed: str, currency: str, minor: int) -> int:
-        """``payouts.platforms.amounts.fee_minor`` with the rule cached: the same arithmetic,
-        the rounding still in ``percent_of``."""
+    def fee_rule(self, rail: str, speed: str, currency: str) -> FeeRule | None:
         key = (rail, speed, currency)
         if key not in self.fee_rules:
-            self.fee_rules[key] = FeeRule.objects.filter(
-                platform=self.platform, rail=rail, speed=speed, currency=currency
-            ).first()
-        rule = self.fee_rules[key]
-        if rule is None:
-            return 0
-        fee = max(rule.fixed_minor + percent_of(minor, rule.percent), rule.minimum_minor)
-        if rule.maximum_minor is not None:
-            fee = min(fee, rule.maximum_minor)
-        return fee
+            self.fee_rules[key] = self._reads.fee_rule(rail, speed, currency)
+        return self.fee_rules[key]

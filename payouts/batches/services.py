@@ -26,8 +26,9 @@ from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutB
 from payouts.batches.quotes import BatchQuoter
 from payouts.batches.selectors import batch_find
 from payouts.common.errors import ApproverIsCreator, BatchNotFound, InvalidTransition
+from payouts.lifecycle.quotes import Quote
 from payouts.lifecycle.rules import PayoutStatus as S
-from payouts.lifecycle.services import Quote, requires_approval
+from payouts.lifecycle.services import requires_approval
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform
 

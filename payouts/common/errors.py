@@ -1,10 +1,24 @@
 """The payouts app's domain errors, each with a stable code."""
 
+from collections.abc import Iterable
+
 from core.errors import DomainError, InvalidInput, NotFound
+from ledger.errors import BelowFloor
+
+FLOOR_DETAILS = ("account_code", "currency", "balance")
 
 
 class InsufficientFunds(DomainError):
     code = "insufficient_funds"
+
+
+def insufficient_funds(
+    exc: BelowFloor, message: str, *, details: Iterable[str] = FLOOR_DETAILS
+) -> InsufficientFunds:
+    """The ledger's ``BelowFloor`` as the payouts app reports it: ``message`` says whose
+    balance fell short, and only the named ``details`` of the ledger's error are passed on
+    (never the account id or the floor)."""
+    return InsufficientFunds(message, **{k: exc.details[k] for k in details if k in exc.details})
 
 
 class PlatformNotFound(NotFound):

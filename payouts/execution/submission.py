@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.db.bulk import instances_insert, rows_update
+from core.db.names import table
 from payouts.common import accounts
 from payouts.common.errors import InsufficientFunds
 from payouts.execution import crashpoints
@@ -197,8 +198,8 @@ def _answers_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[int]:
             errors.append(f"{outcome.failure_code}: {outcome.failure_message}"[:500])
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE payouts_payoutattempt AS t
+            f"""
+            UPDATE {table(PayoutAttempt)} AS t
                SET status = v.status,
                    provider_reference = CASE WHEN v.reference <> '' THEN v.reference
                                              ELSE t.provider_reference END,
@@ -207,10 +208,10 @@ def _answers_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[int]:
                    updated = now()
               FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
                    AS v(id, status, reference, error)
-             WHERE t.id = v.id AND t.status = 'submitting'
+             WHERE t.id = v.id AND t.status = %s
             RETURNING t.id, t.status, t.last_error
             """,
-            [ids, statuses, references, errors],
+            [ids, statuses, references, errors, AttemptStatus.SUBMITTING.value],
         )
         rows = cursor.fetchall()
     for attempt_id, status, error in rows:

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core.db.names import table
 from ledger import selectors as ledger_selectors
 from ledger.money import to_minor
 from payouts.common.accounts import available_code, held_code
-from payouts.common.errors import PayeeNotFound
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.rules import PayoutStatus
 from payouts.payees.models import Payee
+from payouts.payees.selectors import payee_missing
 from payouts.platforms.models import Platform
 
 
@@ -26,10 +27,10 @@ class PayeeBalance:
 
 _PAID_SQL = f"""
     SELECT o.currency, o.paid_minor
-      FROM {Payee._meta.db_table} p
+      FROM {table(Payee)} p
       LEFT JOIN LATERAL (
             SELECT currency, sum(net_minor) AS paid_minor
-              FROM {Payout._meta.db_table}
+              FROM {table(Payout)}
              WHERE payee_id = p.id AND status = %s
              GROUP BY currency) o ON true
      WHERE p.id = %s AND p.platform_id = %s
@@ -52,7 +53,7 @@ def payee_balances(*, platform: Platform, payee_id: int) -> list[PayeeBalance]:
         cursor.execute(_PAID_SQL, [PayoutStatus.PAID.value, payee_id, platform.id])
         rows = cursor.fetchall()
     if not rows:
-        raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
+        raise payee_missing(payee_id)
     paid = {currency: int(minor) for currency, minor in rows if currency is not None}
     available_, held_ = available_code(payee_id), held_code(payee_id)
     ledger: dict[str, dict[str, int]] = {}

@@ -16,7 +16,7 @@ from payouts.common.accounts import (
     payee_accounts_open,
     prefetch,
 )
-from payouts.common.errors import DuplicateReference, InsufficientFunds, PayeeNotFound
+from payouts.common.errors import DuplicateReference, PayeeNotFound, insufficient_funds
 from payouts.funds.models import Earning, Funding, FundingStatus
 from payouts.payees.models import Payee
 from payouts.payees.selectors import payee_get
@@ -121,10 +121,10 @@ def earning_create(
                 refs={"earning": earning.id, "payee": payee.id},
             )
         except ledger_errors.BelowFloor as exc:
-            raise InsufficientFunds(
+            raise insufficient_funds(
+                exc,
                 "the platform's funding balance does not cover this earning",
-                currency=currency,
-                balance=exc.details.get("balance"),
+                details=("currency", "balance"),
             ) from None
         Earning.objects.filter(pk=earning.pk).update(entry_id=entry.id)
         earning.entry_id = entry.id
@@ -188,10 +188,10 @@ def earnings_create_many(
         try:
             posted = ledger.entries_post(entries=specs)
         except ledger_errors.BelowFloor as exc:
-            raise InsufficientFunds(
+            raise insufficient_funds(
+                exc,
                 "the platform's funding balance does not cover these earnings",
-                currency=code,
-                balance=exc.details.get("balance"),
+                details=("currency", "balance"),
             ) from None
         for earning, info in zip(earnings, posted, strict=True):
             earning.entry_id = info.id

@@ -3,109 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from core import rows
 from core.db.lookup import one_of
 from core.errors import InvalidInput
 from ledger.money import to_minor
 from payouts.common.errors import (
-    AmountBelowFee,
     ApproverIsCreator,
-    CurrencyMismatch,
     InvalidTransition,
-    MethodNotFound,
-    MethodNotUsable,
-    PayeeNotPayable,
     PayoutNotCancelable,
     PayoutNotFound,
 )
 from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout
+from payouts.lifecycle.quotes import Quote, payout_quote
 from payouts.lifecycle.rules import PRE_PROCESSING, PayoutStatus
 from payouts.lifecycle.transitions import Change, transition_created, transitions_apply
 from payouts.outbox import services as outbox
-from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
-from payouts.payees.selectors import payee_get
-from payouts.platforms.amounts import amount_minor, fee_minor, net_minor, platform_currency
 from payouts.platforms.models import Platform, Speed
-from rails.routing import route_resolve
 
 S = PayoutStatus
-
-
-@dataclass(frozen=True)
-class Quote:
-    payee: Payee
-    method: PayoutMethod
-    currency: str
-    amount_minor: int
-    fee_minor: int
-    net_minor: int
-    fee_bearer: str
-    speed: str
-    rail: str
-    estimated_arrival: dt.datetime
-
-
-def payout_quote(
-    *,
-    platform: Platform,
-    payee_id: object,
-    method_id: object,
-    amount: object,
-    currency: object,
-    speed: object = Speed.STANDARD,
-) -> Quote:
-    """What a payout would cost and where it would go, without creating anything.
-
-    Raises ``PayeeNotFound``, ``PayeeNotPayable`` (blocked or archived), ``MethodNotFound``,
-    ``MethodNotUsable`` (disabled), ``CurrencyMismatch`` (method in another currency),
-    ``UnsupportedCurrency``, ``InvalidAmount``, ``AmountBelowFee``, ``NoRoute``."""
-    payee = payee_get(platform=platform, payee_id=payee_id)
-    code = platform_currency(platform, currency)
-    minor = amount_minor(amount, code)
-    if speed not in Speed.values:
-        raise InvalidInput(f"speed is one of {', '.join(Speed.values)}", field="speed")
-    if payee.status != PayeeStatus.ACTIVE:
-        raise PayeeNotPayable(
-            f"payee {payee.id} is {payee.status}", field="payee", status=payee.status
-        )
-    method = _method(payee, method_id)
-    if method.currency != code:
-        raise CurrencyMismatch(
-            f"payout method {method.id} pays out in {method.currency}, not {code}",
-            field="currency",
-        )
-    route = route_resolve(
-        country=method.country,
-        currency=code,
-        method_type=method.type,
-        speed=str(speed),
-        amount_minor=minor,
-    )
-    fee = fee_minor(
-        platform=platform, rail=route.rail, speed=str(speed), currency=code, amount_minor=minor
-    )
-    net = net_minor(fee_bearer=platform.fee_bearer, amount_minor=minor, fee_minor=fee)
-    if net <= 0:
-        raise AmountBelowFee("the amount does not cover the fee", field="amount", fee_minor=fee)
-    return Quote(
-        payee=payee,
-        method=method,
-        currency=code,
-        amount_minor=minor,
-        fee_minor=fee,
-        net_minor=net,
-        fee_bearer=platform.fee_bearer,
-        speed=str(speed),
-        rail=route.rail,
-        estimated_arrival=timezone.now() + route.arrival,
-    )
 
 
 def payout_from_quote(
@@ -139,17 +59,6 @@ def payout_from_quote(
         created_by=created_by[:200],
         approved_by=approved_by[:200],
     )
-
-
-def _method(payee: Payee, method_id: object) -> PayoutMethod:
-    if not isinstance(method_id, int) or isinstance(method_id, bool) or method_id <= 0:
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    method = rows.first(PayoutMethod, "payee_id = %s AND id = %s", [payee.id, method_id])
-    if method is None:
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    if method.status != MethodStatus.ACTIVE:
-        raise MethodNotUsable(f"payout method {method_id} is disabled", field="payout_method")
-    return method
 
 
 def _at_or_above(thresholds: dict[str, str], currency: str, amount_minor_: int) -> bool:
@@ -284,14 +193,6 @@ def payout_approve(*, platform: Platform | None, payout_id: object, actor: str) 
         payout.approved_by = actor[:200]
         payout.save(update_fields=["approved_by"])
         schedule(payout, actor, reason="approved")
-    return payout
-
-
-def payout_review_open(*, payout_id: object, actor: str, reason: str) -> Payout:
-    """Send a pending payout to manual review (finance, or compliance later)."""
-    with transaction.atomic():
-        payout = _locked(None, payout_id)
-        transitions_apply(changes=[Change(payout, S.IN_REVIEW, reason=reason)], actor=actor)
     return payout
 
 

@@ -20,7 +20,7 @@ from core.db.bulk import instances_insert, rows_update
 from ledger import errors as ledger_errors
 from ledger import services as ledger
 from ledger.types import EntrySpec
-from payouts.common.errors import InsufficientFunds, InvalidTransition
+from payouts.common.errors import InvalidTransition, insufficient_funds
 from payouts.lifecycle import events
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
@@ -61,9 +61,7 @@ def transitions_apply(*, changes: Sequence[Change], actor: str) -> list[PayoutTr
     try:
         posted = ledger.entries_post(entries=[c.entry for c in with_entries if c.entry])
     except ledger_errors.BelowFloor as exc:
-        raise InsufficientFunds(
-            "the balance does not cover this payout", **_floor_details(exc)
-        ) from None
+        raise insufficient_funds(exc, "the balance does not cover this payout") from None
     entry_ids = {id(c): info.id for c, info in zip(with_entries, posted, strict=True)}
     now = timezone.now()
     records = []
@@ -116,13 +114,9 @@ def transition_created(*, payout: Payout, actor: str, entry: EntrySpec) -> Payou
             refs=entry.refs,
         )
     except ledger_errors.BelowFloor as exc:
-        raise InsufficientFunds(
-            "the payee's available balance does not cover this payout", **_floor_details(exc)
+        raise insufficient_funds(
+            exc, "the payee's available balance does not cover this payout"
         ) from None
     return PayoutTransition.objects.create(
         payout=payout, from_status="", to_status=payout.status, actor=actor[:200], entry_id=info.id
     )
-
-
-def _floor_details(exc: ledger_errors.BelowFloor) -> dict[str, object]:
-    return {k: v for k, v in exc.details.items() if k in {"account_code", "currency", "balance"}}

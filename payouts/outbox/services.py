@@ -19,6 +19,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as OperationalError_
 
 from core.db.bulk import rows_insert
+from core.db.names import table
 from payouts.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,8 @@ def done(kind: str, object_ids: Iterable[int]) -> None:
     if ids:
         with connection.cursor() as cursor:
             cursor.execute(
-                """
-                UPDATE payouts_outboxmessage SET processed_at = now(), locked_until = NULL
+                f"""
+                UPDATE {table(OutboxMessage)} SET processed_at = now(), locked_until = NULL
                  WHERE kind = %s AND object_id = ANY(%s::bigint[]) AND processed_at IS NULL
                 """,
                 [kind, ids],

@@ -10,9 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from payouts.common.errors import CurrencyMismatch, MethodNotUsable
 from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod
 from payouts.payees.selectors import payee_get
 from payouts.platforms.models import Platform
+
+
+def method_usable_check(method: PayoutMethod, currency: str) -> None:
+    """A payout in ``currency`` may go to this method: it is active and pays out in that
+    currency. Raises ``MethodNotUsable`` (disabled) or ``CurrencyMismatch``."""
+    if method.status != MethodStatus.ACTIVE:
+        raise MethodNotUsable(f"payout method {method.id} is disabled", field="payout_method")
+    if method.currency != currency:
+        raise CurrencyMismatch(
+            f"payout method {method.id} pays out in {method.currency}, not {currency}",
+            field="currency",
+        )
 
 
 @dataclass(frozen=True)

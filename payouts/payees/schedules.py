@@ -13,14 +13,10 @@ from django.utils import timezone
 from core.errors import InvalidInput
 from ledger import errors as ledger_errors
 from ledger.money import from_minor, to_minor
-from payouts.common.errors import (
-    CurrencyMismatch,
-    MethodNotFound,
-    MethodNotUsable,
-    PayeeNotPayable,
-)
-from payouts.payees.models import MethodStatus, Payee, PayeeStatus, PayoutMethod, PayoutSchedule
-from payouts.payees.selectors import payee_get
+from payouts.common.errors import PayeeNotPayable
+from payouts.payees.models import Payee, PayeeStatus, PayoutSchedule
+from payouts.payees.payability import method_usable_check
+from payouts.payees.selectors import payee_get, payee_method_get
 from payouts.platforms.amounts import platform_currency
 from payouts.platforms.models import Platform, ScheduleFrequency
 
@@ -81,18 +77,8 @@ def schedule_set(
     minimum_minor = _minimum_minor(minimum, code)
     if payee.status != PayeeStatus.ACTIVE:
         raise PayeeNotPayable(f"payee {payee.id} is {payee.status}", field="payee")
-    method = None
-    if isinstance(method_id, int) and not isinstance(method_id, bool):
-        method = PayoutMethod.objects.filter(payee=payee, pk=method_id).first()
-    if method is None:
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
-    if method.status != MethodStatus.ACTIVE:
-        raise MethodNotUsable(f"payout method {method.id} is disabled", field="payout_method")
-    if method.currency != code:
-        raise CurrencyMismatch(
-            f"payout method {method.id} pays out in {method.currency}, not {code}",
-            field="currency",
-        )
+    method = payee_method_get(payee=payee, method_id=method_id)
+    method_usable_check(method, code)
     with transaction.atomic():
         # Two setters of one payee's schedule take turns here, not at the unique constraint.
         Payee.objects.select_for_update(no_key=True).filter(pk=payee.pk).first()

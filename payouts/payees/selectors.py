@@ -3,24 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-from core import rows
+from core.db import rows
+from core.errors import NotFound
 from payouts.common.errors import MethodNotFound, PayeeNotFound
 from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def payee_missing(payee_id: object) -> PayeeNotFound:
+    """The error for a payee id that names none of the platform's payees (whatever its shape)."""
+    return PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
+
+
+def method_missing(method_id: object) -> MethodNotFound:
+    """The error for a method id that names none of the payee's payout methods."""
+    return MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
+
+
+def _child(
+    model: type[ModelT], parent: str, parent_id: int, object_id: object, missing: NotFound
+) -> ModelT:
+    """The row ``object_id`` of ``model`` whose ``parent`` column is ``parent_id``, else
+    ``missing`` (also for an id of the wrong shape)."""
+    if not isinstance(object_id, int) or isinstance(object_id, bool) or object_id <= 0:
+        raise missing
+    found = rows.first(model, f"{parent} = %s AND id = %s", [parent_id, object_id])
+    if found is None:
+        raise missing
+    return found
 
 
 def payee_get(*, platform: Platform, payee_id: object) -> Payee:
     """A payee of this platform; another platform's payee is ``PayeeNotFound`` like a missing
     one."""
-    if not isinstance(payee_id, int) or isinstance(payee_id, bool) or payee_id <= 0:
-        raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
-    payee = rows.first(Payee, "platform_id = %s AND id = %s", [platform.id, payee_id])
-    if payee is None:
-        raise PayeeNotFound(f"payee {payee_id} does not exist", field="payee")
-    return payee
+    return _child(Payee, "platform_id", platform.id, payee_id, payee_missing(payee_id))
+
+
+def payee_method_get(*, payee: Payee, method_id: object) -> PayoutMethod:
+    """One of this payee's payout methods, disabled or not; another payee's method is
+    ``MethodNotFound`` like a missing one."""
+    return _child(PayoutMethod, "payee_id", payee.id, method_id, method_missing(method_id))
 
 
 def payee_list(
@@ -70,5 +98,5 @@ def method_get(*, platform: Platform, payee_id: int, method_id: int) -> PayoutMe
     ).first()
     if method is None:
         payee_get(platform=platform, payee_id=payee_id)
-        raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
+        raise method_missing(method_id)
     return method

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.crypto import encrypt_json, fingerprint
 from core.errors import InvalidInput, require_id
-from payouts.common.errors import DuplicatePayee, MethodNotFound
+from payouts.common.errors import DuplicatePayee
 from payouts.payees import events
 from payouts.payees.models import (
     MethodStatus,
@@ -24,7 +24,7 @@ from payouts.payees.models import (
     PayoutSchedule,
 )
 from payouts.payees.schedules import schedule_set
-from payouts.payees.selectors import payee_get
+from payouts.payees.selectors import method_missing, payee_get
 from payouts.platforms.models import Platform, ScheduleFrequency
 from rails.methods import method_validate
 
@@ -201,7 +201,7 @@ def method_disable(
             .first()
         )
         if method is None:
-            raise MethodNotFound(f"payout method {method_id} does not exist", field="payout_method")
+            raise method_missing(method_id)
         if method.status != MethodStatus.DISABLED:
             method.status = MethodStatus.DISABLED
             method.disabled_at = timezone.now()

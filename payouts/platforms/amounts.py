@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from core import rows
+from core.db import rows
 from ledger import errors as ledger_errors
 from ledger.money import currency_exponent, to_minor
 from payouts.common.errors import UnsupportedCurrency
@@ -62,15 +62,17 @@ def net_minor(*, fee_bearer: str, amount_minor: int, fee_minor: int) -> int:
     return amount_minor if fee_bearer == FeeBearer.PLATFORM else amount_minor - fee_minor
 
 
-def fee_minor(
-    *, platform: Platform, rail: str, speed: str, currency: str, amount_minor: int
-) -> int:
-    """The fee the platform's schedule sets for this payout; no rule means no fee."""
-    rule = rows.first(
+def fee_rule_get(*, platform_id: int, rail: str, speed: str, currency: str) -> FeeRule | None:
+    """The line of the platform's fee schedule for this rail, speed and currency, if any."""
+    return rows.first(
         FeeRule,
         "platform_id = %s AND rail = %s AND speed = %s AND currency = %s",
-        [platform.id, rail, speed, currency],
+        [platform_id, rail, speed, currency],
     )
+
+
+def fee_of(rule: FeeRule | None, amount_minor: int) -> int:
+    """The fee a rule of the schedule sets for an amount; no rule means no fee."""
     if rule is None:
         return 0
     fee = rule.fixed_minor + percent_of(amount_minor, rule.percent)

@@ -12,7 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import rows
+from core.db import rows
+from core.db.names import table
 from core.errors import InvalidInput
 from ledger import services as ledger
 from ledger.money import currency_exponent, to_minor
@@ -177,8 +178,8 @@ def _key_with_platform(prefix: str) -> ApiKey | None:
     selected = ", ".join(key_columns + rows.columns(Platform, "p"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {selected} FROM payouts_apikey k"
-            " JOIN payouts_platform p ON p.id = k.platform_id WHERE k.prefix = %s",
+            f"SELECT {selected} FROM {table(ApiKey)} k"
+            f" JOIN {table(Platform)} p ON p.id = k.platform_id WHERE k.prefix = %s",
             [prefix],
         )
         row = cursor.fetchone()

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
+from core.db.names import table
+
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
@@ -30,7 +32,7 @@ def loaded(model: type[ModelT], values: Sequence[object]) -> ModelT:
 def select(model: type[ModelT], where: str, params: Sequence[Any]) -> list[ModelT]:
     """``SELECT <every column> FROM <model's table> WHERE <where>`` (``where`` is SQL written
     by the caller, values only through ``params``; it may end with ORDER BY or LIMIT)."""
-    sql = f"SELECT {', '.join(columns(model))} FROM {model._meta.db_table} WHERE {where}"
+    sql = f"SELECT {', '.join(columns(model))} FROM {table(model)} WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return [loaded(model, row) for row in cursor.fetchall()]

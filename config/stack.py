@@ -16,83 +16,35 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
-from typing import IO
 
 from environs import Env
 
 from config import embedded, stackctl
+from config.processes import (
+    POLL_INTERVAL_S,
+    STOP_GRACE_S,
+    Child,
+    Stop,
+    child_env,
+    output_lock,
+    say,
+    spawn,
+    terminate,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105  # demo credentials, printed on purpose
 DEMO_EMAIL = "admin@example.com"
-STOP_GRACE_S = 20.0
-POLL_INTERVAL_S = 0.25
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
 _env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
-
-
-class _Stop:
-    """Counts SIGINT/SIGTERM: the first asks for a graceful stop, a second one hurries it."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.signal_name = ""
-
-    @property
-    def requested(self) -> bool:
-        return self.count > 0
-
-    def handle(self, signum: int, _frame: FrameType | None) -> None:
-        self.count += 1
-        self.signal_name = signal.Signals(signum).name
-        if self.count == 1:
-            _say(f"{self.signal_name} received: stopping (again to stop at once)")
-        else:
-            _say(f"{self.signal_name} received again: killing the children")
-
-
-@dataclass
-class _Child:
-    name: str
-    process: subprocess.Popen[bytes]
-    pump: threading.Thread = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pump = threading.Thread(
-            target=_pump_output, args=(self.name, self.process.stdout), daemon=True
-        )
-        self.pump.start()
-
-
-_output_lock = threading.Lock()
-
-
-def _say(message: str) -> None:
-    with _output_lock:
-        print(f"stack   | {message}", flush=True)
-
-
-def _pump_output(name: str, stream: IO[bytes] | None) -> None:
-    """Copy a child's output to ours, one prefixed line at a time."""
-    if stream is None:
-        return
-    prefix = f"{name:<7} | ".encode()
-    for line in iter(stream.readline, b""):
-        with _output_lock:
-            sys.stdout.buffer.write(prefix + line)
-            sys.stdout.buffer.flush()
-    stream.close()
 
 
 def _resolve_servers() -> embedded.Servers:
@@ -113,39 +65,20 @@ def _stop_servers(servers: embedded.Servers) -> None:
         if embedded_here
     ]
     if names:
-        _say(f"stopping the embedded {' and '.join(names)}")
+        say(f"stopping the embedded {' and '.join(names)}")
         embedded.stop_embedded(
             database=servers.is_database_embedded, broker=servers.is_broker_embedded
         )
 
 
-def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
-    """A child in its own process group, its output piped to us for prefixing."""
-    return subprocess.Popen(
-        argv,
-        cwd=BASE_DIR,
-        env=_child_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        process_group=0,
-    )
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def _run_step(stop: _Stop, name: str, args: list[str]) -> int | None:
+def _run_step(stop: Stop, name: str, args: list[str]) -> int | None:
     """Run one preparation command to its end; None when a stop was asked for meanwhile."""
-    _say(f"{name}: {' '.join(args)}")
-    process = _spawn([sys.executable, MANAGE, *args])
-    child = _Child(name, process)
+    say(f"{name}: {' '.join(args)}")
+    process = spawn([sys.executable, MANAGE, *args])
+    child = Child(name, process)
     while process.poll() is None:
         if stop.requested:
-            _terminate([child], stop)
+            terminate([child], stop)
             return None
         time.sleep(POLL_INTERVAL_S)
     child.pump.join(timeout=5)
@@ -156,7 +89,7 @@ def _has_command(name: str) -> bool:
     result = subprocess.run(
         [sys.executable, MANAGE, "help", name],
         cwd=BASE_DIR,
-        env=_child_env(),
+        env=child_env(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         check=False,
@@ -186,7 +119,7 @@ def _ensure_demo_superuser() -> bool:
     return True
 
 
-def _run_steps(stop: _Stop, steps: list[tuple[str, list[str]]]) -> bool:
+def _run_steps(stop: Stop, steps: list[tuple[str, list[str]]]) -> bool:
     for name, args in steps:
         if stop.requested or _run_step(stop, name, args) != 0:
             return False
@@ -206,7 +139,7 @@ def _demo_superuser_note() -> str:
     )
 
 
-def _prepare(stop: _Stop) -> str | None:
+def _prepare(stop: Stop) -> str | None:
     """Migrate, seed, make the demo superuser, collect static files.
 
     Returns the line that tells how to log in to the admin, or None when a step failed or a stop
@@ -217,22 +150,22 @@ def _prepare(stop: _Stop) -> str | None:
         if _has_command(command):
             steps.append(("seed", [command]))
         else:
-            _say(f"WARNING: no {command} command (manage.py help {command} failed)")
+            say(f"WARNING: no {command} command (manage.py help {command} failed)")
     if not _run_steps(stop, steps):
         return None
     admin_note = _demo_superuser_note()
-    _say(f"admin: {admin_note}")
+    say(f"admin: {admin_note}")
     if not _run_steps(stop, [("static", ["collectstatic", "--noinput"])]):
         return None
     return admin_note
 
 
-def _start(name: str, args: list[str]) -> _Child:
+def _start(name: str, args: list[str]) -> Child:
     # Each child leads its own process group: a terminal's Ctrl-C reaches only this launcher,
     # which then stops the children in order and can kill a whole group if one hangs.
-    process = _spawn([sys.executable, "-m", *args])
-    _say(f"{name} started (pid {process.pid})")
-    return _Child(name, process)
+    process = spawn([sys.executable, "-m", *args])
+    say(f"{name} started (pid {process.pid})")
+    return Child(name, process)
 
 
 def _sandbox_port() -> int:
@@ -241,7 +174,7 @@ def _sandbox_port() -> int:
     return int(str(settings.SANDBOX_URL).rsplit(":", 1)[-1].rstrip("/"))
 
 
-def _start_children(port: int) -> list[_Child]:
+def _start_children(port: int) -> list[Child]:
     schedule = embedded.local_dir() / "celerybeat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
     specs = [
@@ -299,43 +232,10 @@ def _start_children(port: int) -> list[_Child]:
             ],
         ),
     ]
-    children: list[_Child] = []
+    children: list[Child] = []
     for name, args in specs:
         children.append(_start(name, args))
     return children
-
-
-def _terminate(children: list[_Child], stop: _Stop) -> bool:
-    """TERM every child still running, wait, then KILL what is left. True when none was killed."""
-    running = [c for c in children if c.process.poll() is None]
-    for child in running:
-        _say(f"stopping {child.name} (pid {child.process.pid})")
-        _signal_child(child, signal.SIGTERM, group=False)
-    signals_at_start = stop.count
-    deadline = time.monotonic() + STOP_GRACE_S
-    while any(c.process.poll() is None for c in running):
-        if time.monotonic() > deadline or stop.count > signals_at_start:
-            break
-        time.sleep(POLL_INTERVAL_S)
-    is_clean = True
-    for child in running:
-        if child.process.poll() is None:
-            _say(f"{child.name} did not stop in time: killing its process group")
-            _signal_child(child, signal.SIGKILL, group=True)
-            child.process.wait()
-            is_clean = False
-        child.pump.join(timeout=5)
-    return is_clean
-
-
-def _signal_child(child: _Child, signum: signal.Signals, *, group: bool) -> None:
-    try:
-        if group:
-            os.killpg(child.process.pid, signum)
-        else:
-            child.process.send_signal(signum)
-    except ProcessLookupError:
-        pass
 
 
 def _is_ready(port: int) -> bool:
@@ -374,11 +274,11 @@ def _banner(port: int, servers: embedded.Servers, admin_note: str) -> None:
         "  Press Ctrl-C to stop everything.",
         rule,
     ]
-    with _output_lock:
+    with output_lock:
         print("\n".join(lines), flush=True)
 
 
-def _supervise(children: list[_Child], stop: _Stop, port: int, on_ready: Callable[[], None]) -> int:
+def _supervise(children: list[Child], stop: Stop, port: int, on_ready: Callable[[], None]) -> int:
     """Wait for a stop request (0) or for a child to die on its own (1)."""
     is_ready = False
     ready_deadline = time.monotonic() + READY_TIMEOUT_S
@@ -386,14 +286,14 @@ def _supervise(children: list[_Child], stop: _Stop, port: int, on_ready: Callabl
         for child in children:
             code = child.process.poll()
             if code is not None:
-                _say(f"{child.name} exited unexpectedly with code {code}: stopping the stack")
+                say(f"{child.name} exited unexpectedly with code {code}: stopping the stack")
                 return 1
         if not is_ready:
             if _is_ready(port):
                 is_ready = True
                 on_ready()
             elif time.monotonic() > ready_deadline:
-                _say(f"/healthz did not answer 200 within {READY_TIMEOUT_S:.0f} s; still waiting")
+                say(f"/healthz did not answer 200 within {READY_TIMEOUT_S:.0f} s; still waiting")
                 ready_deadline = float("inf")
         time.sleep(POLL_INTERVAL_S)
     return 0
@@ -408,7 +308,7 @@ def manage(args: list[str]) -> int:
     servers = _resolve_servers()
     try:
         return subprocess.run(
-            [sys.executable, MANAGE, *args], cwd=BASE_DIR, env=_child_env(), check=False
+            [sys.executable, MANAGE, *args], cwd=BASE_DIR, env=child_env(), check=False
         ).returncode
     finally:
         embedded.stop_embedded(
@@ -432,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     running = stackctl.running_pid()
     if running is not None:
-        _say(f"a stack is already running from {embedded.local_dir()} (pid {running}): make stop")
+        say(f"a stack is already running from {embedded.local_dir()} (pid {running}): make stop")
         return 1
     stackctl.record()
     try:
@@ -442,15 +342,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> int:
-    stop = _Stop()
+    stop = Stop()
     signal.signal(signal.SIGINT, stop.handle)
     signal.signal(signal.SIGTERM, stop.handle)
     port = _env.int("PORT", 8000)
 
     servers = _resolve_servers()
-    _say(f"database: {servers.database_url}")
-    _say(f"broker:   {servers.redis_url}")
-    children: list[_Child] = []
+    say(f"database: {servers.database_url}")
+    say(f"broker:   {servers.redis_url}")
+    children: list[Child] = []
     exit_code = 1
     try:
         admin_note = _prepare(stop)
@@ -460,12 +360,12 @@ def run() -> int:
         elif stop.requested:
             exit_code = 0
         else:
-            _say("preparing the database failed: not starting the stack")
+            say("preparing the database failed: not starting the stack")
     finally:
-        if children and not _terminate(children, stop):
+        if children and not terminate(children, stop):
             exit_code = exit_code or 1
         _stop_servers(servers)
-    _say("stopped" if exit_code == 0 else f"stopped with exit code {exit_code}")
+    say("stopped" if exit_code == 0 else f"stopped with exit code {exit_code}")
     return exit_code
 
 

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.scratch_db import scratch
+
+__all__ = ["scratch"]  # the fixture, used by name
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 90
@@ -28,9 +32,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def stack_env(tmp_path: Path) -> dict[str, str]:
+def stack_env(tmp_path: Path, scratch) -> dict[str, str]:
+    # A database of its own, empty: the launcher is still migrating it (alive, holding its pid
+    # file) while the test checks; the test database, and any real one, stay untouched.
     return {
         **os.environ,
+        "DATABASE_URL": scratch("stack"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PAYOUTS_LOCAL_DIR": str(tmp_path / "local"),
         "PORT": str(_free_port()),

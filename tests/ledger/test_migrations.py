@@ -12,15 +12,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from django.conf import settings
-from django.db import connection
-from psycopg import sql
+
+from tests.scratch_db import scratch
+
+__all__ = ["scratch"]  # the fixture, used by name
 
 pytestmark = pytest.mark.django_db
 
@@ -86,35 +85,6 @@ for migration, _ in plan:
     call_command("migrate", migration.app_label, migration.name, verbosity=0)
 print(len(plan))
 """
-
-
-def _url(name: str) -> str:
-    """The configured database URL with another database name (TCP or socket directory)."""
-    parts = urlsplit(os.environ.get("DATABASE_URL") or settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
-        admin.execute(statement)
-
-
-@pytest.fixture
-def scratch() -> Iterator[Callable[[str], str]]:
-    """``scratch("fresh")`` creates an empty database named after the test database and returns
-    its URL; every one is dropped at the end."""
-    created: list[str] = []
-
-    def make(suffix: str) -> str:
-        name = f"{connection.settings_dict['NAME']}_{suffix}"[:63]
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        created.append(name)
-        return _url(name)
-
-    yield make
-    for name in created:
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def manage(url: str, *args: str) -> str:

@@ -25,7 +25,7 @@ from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke, platform_create
 from tests.api.conftest import Api, api_for, assert_problem
-from tests.payouts.conftest import balances, bank_method, earn, fund
+from tests.support.payouts import balances, bank_method, earn, fund
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from payouts.services.idempotency import idempotency_keys_purge
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import balances, bank_method, earn, fund
+from tests.support.payouts import balances, bank_method, earn, fund
 
 
 @pytest.fixture

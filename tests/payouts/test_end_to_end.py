@@ -12,7 +12,7 @@ from django.utils import timezone
 from payouts.lifecycle.models import Payout, PayoutAttempt
 from payouts.lifecycle.services import payout_cancel, payout_reject
 from payouts.platforms.services import platform_create
-from tests.payouts.conftest import (
+from tests.support.payouts import (
     ACTOR,
     Running,
     balances,

@@ -21,7 +21,7 @@ from payouts.lifecycle.services import payout_cancel
 from payouts.payees.models import Payee
 from payouts.payees.services import method_disable, payee_update
 from payouts.platforms.services import platform_create
-from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay, status_of
+from tests.support.payouts import ACTOR, bank_method, earn, fund, pay, status_of
 from webhooks.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from webhooks.events import NewEvent, events_emit
 from webhooks.models import Event, WebhookDelivery

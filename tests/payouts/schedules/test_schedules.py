@@ -15,7 +15,7 @@ from payouts.payees.schedules import schedule_next_run, schedule_set
 from payouts.payees.services import method_disable
 from payouts.platforms.services import platform_create
 from payouts.schedules.services import schedules_run
-from tests.payouts.conftest import balances, bank_method, earn, fund, transitions
+from tests.support.payouts import balances, bank_method, earn, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

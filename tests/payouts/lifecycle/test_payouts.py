@@ -14,7 +14,7 @@ from payouts.lifecycle.rules import TRANSITIONS
 from payouts.lifecycle.services import payout_approve, payout_cancel, payout_create, payout_quote
 from payouts.outbox.models import OutboxMessage
 from payouts.platforms.services import platform_create
-from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund, pay
+from tests.support.payouts import ACTOR, balances, bank_method, earn, fund, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -143,7 +143,7 @@ def test_the_database_refuses_a_transition_the_table_does_not_allow(platform, ma
 def test_database_transition_list_matches_the_python_table() -> None:
     from pathlib import Path
 
-    sql = (Path(__file__).resolve().parents[2] / "payouts" / "sql" / "lifecycle.sql").read_text()
+    sql = (Path(__file__).resolve().parents[3] / "payouts" / "sql" / "lifecycle.sql").read_text()
     listed = {
         tuple(pair.strip("()").replace("'", "").split(", "))
         for pair in __import__("re").findall(r"\('[a-z_]+', '[a-z_]+'\)", sql)

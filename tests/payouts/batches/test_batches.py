@@ -28,7 +28,7 @@ from payouts.outbox import services as outbox
 from payouts.outbox.models import OutboxMessage
 from payouts.payees.services import method_disable
 from payouts.platforms.services import platform_create
-from tests.payouts.conftest import balances, bank_method, earn, entry_kinds, fund, transitions
+from tests.support.payouts import balances, bank_method, earn, entry_kinds, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

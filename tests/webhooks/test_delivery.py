@@ -1,6 +1,6 @@
 """Webhook endpoints and delivery, in this process against a real receiver over HTTP: the
 request as sent, the attempt log, backoff and giving up, disabling, secret rotation,
-redelivery, deletion and validation. (With a Celery worker: test_webhook_delivery.py.)"""
+redelivery, deletion and validation. (With a Celery worker: test_delivery_worker.py.)"""
 
 from __future__ import annotations
 

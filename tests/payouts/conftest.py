@@ -3,36 +3,33 @@ provider over HTTP, our own server for its callbacks). Helpers are in tests/supp
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from payouts.payees import services as payee_services
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
-from payouts.platforms.services import platform_create
+from tests.factories import PayeeFactory, PlatformFactory
 from tests.support.payouts import Running
 
 
 @pytest.fixture
 def platform(db: None) -> Platform:
-    return platform_create(name=f"Acme {time.monotonic_ns()}", currencies=["USD", "EUR"])
+    platform: Platform = PlatformFactory.create()
+    return platform
 
 
 @pytest.fixture
 def make_payee(platform: Platform) -> Callable[..., Payee]:
+    """``make_payee(external_id="", platform=..., legal_name=...)``: a payee of the test platform
+    unless told (PayeeFactory)."""
+
     def make(external_id: str = "", **fields: Any) -> Payee:
-        return payee_services.payee_create(
-            platform=fields.pop("platform", platform),
-            external_id=external_id or f"p-{time.monotonic_ns()}",
-            type=fields.pop("type", "individual"),
-            legal_name=fields.pop("legal_name", "Ada Lovelace"),
-            email=fields.pop("email", "ada@example.com"),
-            country=fields.pop("country", "US"),
-            **fields,
-        )
+        if external_id:
+            fields["external_id"] = external_id
+        payee: Payee = PayeeFactory.create(platform=fields.pop("platform", platform), **fields)
+        return payee
 
     return make
 

@@ -11,62 +11,40 @@ from typing import Any
 from ledger import selectors as ledger_selectors
 from ledger.money import to_minor
 from payouts.common.accounts import available_code, held_code, in_transit_code
-from payouts.funds.services import earning_create, funding_create
 from payouts.lifecycle.models import Payout
-from payouts.payees import services as payee_services
 from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
+from tests.factories import EarningFactory, FundingFactory, PayoutFactory, PayoutMethodFactory
+from tests.factories.payouts import ACTOR, ROUTING
 
-ACTOR = "user:maker"
-ROUTING = "021000021"
+__all__ = ["ACTOR", "ROUTING"]
 
 
 def bank_method(
     platform: Platform, payee: Payee, account_number: str = "000123456789"
 ) -> PayoutMethod:
-    return payee_services.method_add(
-        platform=platform,
-        payee_id=payee.id,
-        type="us_bank_account",
-        currency="USD",
-        fields={
-            "routing_number": ROUTING,
-            "account_number": account_number,
-            "account_holder_name": payee.legal_name,
-        },
-        actor=ACTOR,
+    """A USD bank account in the payee's name (the account number's last digits choose the
+    sandbox's outcome)."""
+    method: PayoutMethod = PayoutMethodFactory.create(
+        platform=platform, payee=payee, account_number=account_number
     )
+    return method
 
 
 def fund(platform: Platform, amount: str, currency: str = "USD") -> None:
-    funding_create(
-        platform=platform,
-        amount=amount,
-        currency=currency,
-        reference=f"wire-{time.monotonic_ns()}",
-        actor=ACTOR,
-    )
+    FundingFactory.create(platform=platform, amount=amount, currency=currency)
 
 
 def earn(platform: Platform, payee: Payee, amount: str, currency: str = "USD") -> None:
-    earning_create(
-        platform=platform, payee_id=payee.id, amount=amount, currency=currency, actor=ACTOR
-    )
+    EarningFactory.create(platform=platform, payee=payee, amount=amount, currency=currency)
 
 
 def pay(platform: Platform, payee: Payee, method: PayoutMethod, amount: str, **kw: Any) -> Payout:
     """``payout_create`` in USD by the test's maker (``kw``: speed, scheduled_for, actor...)."""
-    from payouts.lifecycle.services import payout_create
-
-    kw.setdefault("actor", ACTOR)
-    return payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount=amount,
-        currency=kw.pop("currency", "USD"),
-        **kw,
+    payout: Payout = PayoutFactory.create(
+        platform=platform, payee_id=payee.id, method=method, amount=amount, **kw
     )
+    return payout
 
 
 def verify_clean(platform: Platform) -> None:

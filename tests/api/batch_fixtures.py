@@ -19,7 +19,7 @@ from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
 from payouts.platforms.services import platform_create
 from tests.api.conftest import Api, api_for
-from tests.payouts.conftest import balances, bank_method, earn, fund
+from tests.support.payouts import balances, bank_method, earn, fund
 
 PATH = "/v1/payout-batches"
 CSV = "text/csv"

@@ -13,7 +13,7 @@ from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import bank_method, earn, fund, pay, status_of
+from tests.support.payouts import bank_method, earn, fund, pay, status_of
 
 pytestmark = pytest.mark.django_db
 

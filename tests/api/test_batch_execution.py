@@ -41,10 +41,10 @@ from tests.api.batch_fixtures import (  # noqa: F401 - fixtures used here
     state,
 )
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import (
+from tests.payouts.conftest import running  # noqa: F401 - the fixture
+from tests.support.payouts import (
     Running,
     balances,
-    running,  # noqa: F401 - the fixture
     status_of,
     transitions,
     verify_clean,

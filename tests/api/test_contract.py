@@ -20,7 +20,8 @@ import pytest
 
 from payouts.platforms.services import api_key_create, platform_create
 from tests.api.contract import GeneratedClient, generated_client
-from tests.payouts.conftest import ROUTING, Running, running, verify_clean  # noqa: F401 - fixture
+from tests.payouts.conftest import running  # noqa: F401 - fixture
+from tests.support.payouts import ROUTING, Running, verify_clean
 from tests.workers import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

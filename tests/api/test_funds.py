@@ -12,7 +12,7 @@ from payouts.funds.models import Earning, Funding
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import balances, fund
+from tests.support.payouts import balances, fund
 
 pytestmark = pytest.mark.django_db
 

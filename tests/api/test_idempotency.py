@@ -19,7 +19,7 @@ from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import balances, bank_method, earn, fund
+from tests.support.payouts import balances, bank_method, earn, fund
 
 
 @pytest.fixture

@@ -17,14 +17,14 @@ from payouts.payees.services import method_disable
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import (
+from tests.payouts.conftest import running  # noqa: F401 - the fixture
+from tests.support.payouts import (
     ACTOR,
     Running,
     bank_method,
     earn,
     fund,
     pay,
-    running,  # noqa: F401 - the fixture
     status_of,
     wait_for,
 )

@@ -15,7 +15,7 @@ from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_revoke
 from rails.methods import METHOD_FIELDS, MethodType
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import bank_method
+from tests.support.payouts import bank_method
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from payouts.payees.models import Payee
 from payouts.payees.representation import payee_data
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api
-from tests.payouts.conftest import ACTOR, bank_method, earn, fund, pay
+from tests.support.payouts import ACTOR, bank_method, earn, fund, pay
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db

@@ -52,7 +52,7 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_create, platform_create
-from tests.payouts.conftest import bank_method, earn, fund, pay
+from tests.support.payouts import bank_method, earn, fund, pay
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261101"))

@@ -11,7 +11,7 @@ import pytest
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
-from tests.payouts.conftest import bank_method, earn, fund
+from tests.support.payouts import bank_method, earn, fund
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db

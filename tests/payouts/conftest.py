@@ -1,178 +1,37 @@
-"""Fixtures for the payouts tests: a platform with money, payees and methods, and the running
-parts (the sandbox provider over HTTP, our own server for its callbacks, a Celery worker)."""
+"""Fixtures for the payouts tests: a platform, its payees, and the running parts (the sandbox
+provider over HTTP, our own server for its callbacks). Helpers are in tests/support/payouts.py."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.conf import settings
 
-from ledger import selectors as ledger_selectors
-from ledger.money import to_minor
-from payouts.common.accounts import available_code, held_code, in_transit_code
-from payouts.funds.services import earning_create, funding_create
-from payouts.lifecycle.models import Payout
-from payouts.payees import services as payee_services
-from payouts.payees.models import Payee, PayoutMethod
+from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
-from payouts.platforms.services import platform_create
-
-ACTOR = "user:maker"
-ROUTING = "021000021"
+from tests.factories import PayeeFactory, PlatformFactory
+from tests.support.payouts import Running
 
 
 @pytest.fixture
 def platform(db: None) -> Platform:
-    return platform_create(name=f"Acme {time.monotonic_ns()}", currencies=["USD", "EUR"])
+    platform: Platform = PlatformFactory.create()
+    return platform
 
 
 @pytest.fixture
 def make_payee(platform: Platform) -> Callable[..., Payee]:
+    """``make_payee(external_id="", platform=..., legal_name=...)``: a payee of the test platform
+    unless told (PayeeFactory)."""
+
     def make(external_id: str = "", **fields: Any) -> Payee:
-        return payee_services.payee_create(
-            platform=fields.pop("platform", platform),
-            external_id=external_id or f"p-{time.monotonic_ns()}",
-            type=fields.pop("type", "individual"),
-            legal_name=fields.pop("legal_name", "Ada Lovelace"),
-            email=fields.pop("email", "ada@example.com"),
-            country=fields.pop("country", "US"),
-            **fields,
-        )
+        if external_id:
+            fields["external_id"] = external_id
+        payee: Payee = PayeeFactory.create(platform=fields.pop("platform", platform), **fields)
+        return payee
 
     return make
-
-
-def bank_method(
-    platform: Platform, payee: Payee, account_number: str = "000123456789"
-) -> PayoutMethod:
-    return payee_services.method_add(
-        platform=platform,
-        payee_id=payee.id,
-        type="us_bank_account",
-        currency="USD",
-        fields={
-            "routing_number": ROUTING,
-            "account_number": account_number,
-            "account_holder_name": payee.legal_name,
-        },
-        actor=ACTOR,
-    )
-
-
-def fund(platform: Platform, amount: str, currency: str = "USD") -> None:
-    funding_create(
-        platform=platform,
-        amount=amount,
-        currency=currency,
-        reference=f"wire-{time.monotonic_ns()}",
-        actor=ACTOR,
-    )
-
-
-def earn(platform: Platform, payee: Payee, amount: str, currency: str = "USD") -> None:
-    earning_create(
-        platform=platform, payee_id=payee.id, amount=amount, currency=currency, actor=ACTOR
-    )
-
-
-def pay(platform: Platform, payee: Payee, method: PayoutMethod, amount: str, **kw: Any) -> Payout:
-    """``payout_create`` in USD by the test's maker (``kw``: speed, scheduled_for, actor...)."""
-    from payouts.lifecycle.services import payout_create
-
-    kw.setdefault("actor", ACTOR)
-    return payout_create(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        amount=amount,
-        currency=kw.pop("currency", "USD"),
-        **kw,
-    )
-
-
-def verify_clean(platform: Platform) -> None:
-    """The book re-derives from its postings with no drift, and ``ledger_verify`` agrees."""
-    from django.core.management import call_command
-
-    assert list(ledger_selectors.ledger_drift(book_id=platform.book_id)) == []
-    call_command("ledger_verify")  # exits non-zero on drift
-
-
-def balance(platform: Platform, code: str, currency: str = "USD") -> str:
-    """An account's balance as a string ("0.00" when never opened)."""
-    info = ledger_selectors.account_get(book_id=platform.book_id, code=code, currency=currency)
-    return "0.00" if info is None else str(info.balance)
-
-
-def balances(
-    platform: Platform, payee: Payee, currency: str = "USD", rail: str = "sandbox"
-) -> dict[str, str]:
-    return {
-        "available": balance(platform, available_code(payee.id), currency),
-        "held": balance(platform, held_code(payee.id), currency),
-        "in_transit": balance(platform, in_transit_code(rail), currency),
-        "fees": balance(platform, "fees", currency),
-        "cash": balance(platform, "cash", currency),
-        "funding": balance(platform, "funding", currency),
-    }
-
-
-def transitions(payout: Payout) -> list[tuple[str, str]]:
-    return list(payout.transitions.order_by("id").values_list("from_status", "to_status"))
-
-
-def entry_kinds(payout: Payout) -> list[str]:
-    kinds = []
-    for entry_id in (
-        payout.transitions.exclude(entry_id=None).order_by("id").values_list("entry_id", flat=True)
-    ):
-        entry = ledger_selectors.entry_get(entry_id=entry_id)
-        assert entry is not None
-        kinds.append(entry.kind)
-    return kinds
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what or predicate}")
-        time.sleep(0.1)
-
-
-def sweeping(predicate: Callable[[], bool]) -> Callable[[], bool]:
-    """``predicate``, which also sends ``payouts.sweep`` about once a second, as beat would."""
-    from celery import current_app
-
-    last = [0.0]
-
-    def check() -> bool:
-        if predicate():
-            return True
-        if time.monotonic() - last[0] > 1:
-            current_app.send_task("payouts.sweep")
-            last[0] = time.monotonic()
-        return False
-
-    return check
-
-
-def status_of(payout_id: int) -> str:
-    return Payout.objects.values_list("status", flat=True).get(pk=payout_id)
-
-
-def minor(amount: str, currency: str = "USD") -> int:
-    return to_minor(amount, currency)
-
-
-@dataclass
-class Running:
-    sandbox: Any
-    callback_url: str
 
 
 @pytest.fixture
@@ -193,6 +52,3 @@ def running(live_server: Any, settings: Any) -> Iterator[Running]:
         provider_client.cache_clear()
         yield Running(sandbox=sandbox, callback_url=callback_url)
         provider_client.cache_clear()
-
-
-__all__ = ["settings"]

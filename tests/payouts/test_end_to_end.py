@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from payouts.lifecycle.models import Payout, PayoutAttempt
 from payouts.lifecycle.services import payout_cancel, payout_reject
-from payouts.platforms.services import platform_create
-from tests.payouts.conftest import (
+from tests.factories import PlatformFactory
+from tests.support.payouts import (
     ACTOR,
     Running,
     balances,
@@ -156,9 +156,7 @@ def test_canceled_before_submission(platform, make_payee) -> None:
 
 
 def test_rejected_in_review(make_payee, db) -> None:
-    platform = platform_create(
-        name="Reviewed", currencies=["USD"], review_thresholds={"USD": "30.00"}
-    )
+    platform = PlatformFactory.create(currencies=["USD"], review_thresholds={"USD": "30.00"})
     payee = make_payee(platform=platform)
     method = bank_method(platform, payee)
     fund(platform, "1000.00")

@@ -17,7 +17,7 @@ from payouts.payees.services import method_disable, payee_update
 from payouts.platforms.services import fee_rule_set, platform_create
 from rails.models import ANY, Route
 from rails.routing import route_default_install
-from tests.payouts.conftest import ACTOR, bank_method
+from tests.support.payouts import ACTOR, bank_method
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from celery import current_app
 
 from config.celery import app as celery_app
 from payouts.payees.services import payee_update
-from tests.payouts.conftest import Running, bank_method, earn, fund, pay, wait_for
+from tests.support.payouts import Running, bank_method, earn, fund, pay, wait_for
 from tests.webhooks.webhook_receiver import FAIL, Receiver, receiving
 from tests.workers import celery_worker
 from webhooks import endpoints as webhooks

@@ -8,7 +8,7 @@ from core.errors import DomainError
 from ledger import selectors as ledger_selectors
 from payouts.funds.models import Earning, Funding
 from payouts.funds.services import earning_create, earnings_create_many, funding_create
-from tests.payouts.conftest import ACTOR, balances, fund
+from tests.support.payouts import ACTOR, balances, fund
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,12 +3,10 @@ platform scoping."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from core.errors import InvalidInput
-from payouts.platforms.services import platform_create
+from tests.factories import PlatformFactory
 from webhooks import endpoints as webhooks
 from webhooks import selectors
 from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointNotFound
@@ -76,7 +74,7 @@ def test_endpoint_create_update_and_scope(platform) -> None:
     )
     with pytest.raises(InvalidInput):
         webhooks.endpoint_update(platform=platform, endpoint_id=endpoint.id, status="paused")
-    other = platform_create(name=f"Other {time.monotonic_ns()}", currencies=["USD"])
+    other = PlatformFactory.create(currencies=["USD"])
     with pytest.raises(WebhookEndpointNotFound):
         selectors.endpoint_get(platform=other, endpoint_id=endpoint.id)
     with pytest.raises(WebhookEndpointNotFound):

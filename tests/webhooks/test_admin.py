@@ -10,7 +10,7 @@ import pytest
 from api.models import IdempotencyKey
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
-from tests.payouts.conftest import bank_method, earn, fund, pay
+from tests.support.payouts import bank_method, earn, fund, pay
 from webhooks.endpoints import endpoint_create, endpoint_update
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 

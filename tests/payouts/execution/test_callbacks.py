@@ -12,7 +12,7 @@ import pytest
 from payouts.execution.models import ProviderEvent
 from payouts.lifecycle.models import Payout
 from sandbox.callbacks import signature_header
-from tests.payouts.conftest import (
+from tests.support.payouts import (
     Running,
     balances,
     bank_method,

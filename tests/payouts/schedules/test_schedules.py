@@ -4,7 +4,6 @@ scheduled run paying out the whole available balance above the minimum."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -13,9 +12,9 @@ from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.payees.models import PayoutSchedule
 from payouts.payees.schedules import schedule_next_run, schedule_set
 from payouts.payees.services import method_disable
-from payouts.platforms.services import platform_create
 from payouts.schedules.services import schedules_run
-from tests.payouts.conftest import balances, bank_method, earn, fund, transitions
+from tests.factories import PayeeFactory, PayoutMethodFactory, PlatformFactory
+from tests.support.payouts import balances, bank_method, earn, fund, transitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +24,7 @@ UTC = dt.UTC
 
 @pytest.fixture
 def plat(db: None):
-    platform = platform_create(name=f"Scheduler {time.monotonic_ns()}", currencies=["USD", "EUR"])
+    platform = PlatformFactory.create()
     fund(platform, "10000.00")
     return platform
 
@@ -247,35 +246,10 @@ def test_one_schedule_that_cannot_pay_does_not_stop_the_others(plat, payee_with)
 
 @pytest.mark.django_db(transaction=True)
 def test_a_platforms_default_schedule_applies_to_a_payees_first_method() -> None:
-    from payouts.payees.models import PayoutSchedule
-    from payouts.payees.services import method_add, payee_create
-    from payouts.platforms.services import platform_create
-
-    platform = platform_create(name="Weekly", currencies=["USD"], default_schedule="weekly")
-    payee = payee_create(
-        platform=platform, external_id="w-1", type="individual", legal_name="Ada", country="US"
-    )
-    fields = {
-        "routing_number": "021000021",
-        "account_number": "000123456789",
-        "account_holder_name": "Ada",
-    }
-    first = method_add(
-        platform=platform,
-        payee_id=payee.id,
-        type="us_bank_account",
-        currency="USD",
-        fields=fields,
-        actor="user:a",
-    )
-    method_add(
-        platform=platform,
-        payee_id=payee.id,
-        type="us_bank_account",
-        currency="USD",
-        fields=fields,
-        actor="user:a",
-    )
+    platform = PlatformFactory.create(currencies=["USD"], default_schedule="weekly")
+    payee = PayeeFactory.create(platform=platform, external_id="w-1", legal_name="Ada")
+    first = PayoutMethodFactory.create(payee=payee, actor="user:a")
+    PayoutMethodFactory.create(payee=payee, actor="user:a")
     schedule = PayoutSchedule.objects.get(payee=payee)
     assert (schedule.frequency, schedule.currency, schedule.minimum_minor, schedule.method_id) == (
         "weekly",

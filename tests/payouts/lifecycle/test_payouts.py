@@ -13,8 +13,8 @@ from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import TRANSITIONS
 from payouts.lifecycle.services import payout_approve, payout_cancel, payout_create, payout_quote
 from payouts.outbox.models import OutboxMessage
-from payouts.platforms.services import platform_create
-from tests.payouts.conftest import ACTOR, balances, bank_method, earn, fund, pay
+from tests.factories import PlatformFactory
+from tests.support.payouts import ACTOR, balances, bank_method, earn, fund, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +70,7 @@ def test_bad_input_is_a_typed_error_that_changes_nothing(
 
 def test_another_platforms_payee_is_not_found(platform, make_payee) -> None:
     payee, method = _ready(platform, make_payee)
-    other = platform_create(name="Other", currencies=["USD"])
+    other = PlatformFactory.create(currencies=["USD"])
     with pytest.raises(DomainError) as caught:
         pay(other, payee, method, "1.00")
     assert caught.value.code == "payee_not_found"
@@ -103,9 +103,7 @@ def test_cancel_after_processing_is_refused_and_changes_nothing(platform, make_p
 
 
 def test_maker_checker_on_a_large_payout(make_payee, db) -> None:
-    platform = platform_create(
-        name="Checked", currencies=["USD"], approval_thresholds={"USD": "50.00"}
-    )
+    platform = PlatformFactory.create(currencies=["USD"], approval_thresholds={"USD": "50.00"})
     payee = make_payee(platform=platform)
     method = bank_method(platform, payee)
     fund(platform, "1000.00")
@@ -191,97 +189,3 @@ def test_concurrent_creations_never_overdraw(platform, make_payee) -> None:
             [platform.book_id, f"payee:{payee.id}:available"],
         )
         assert cursor.fetchone()[0] == 500
-
-
-@pytest.mark.parametrize(
-    ("type_", "currency", "fields", "code"),
-    [
-        (
-            "us_bank_account",
-            "USD",
-            {
-                "routing_number": "021000022",
-                "account_number": "000123456789",
-                "account_holder_name": "Ada",
-            },
-            "invalid_routing_number",
-        ),
-        (
-            "iban",
-            "EUR",
-            {"iban": "DE89370400440532013001", "account_holder_name": "Ada"},
-            "invalid_iban",
-        ),
-        (
-            "clabe",
-            "MXN",
-            {"clabe": "032180000118359710", "account_holder_name": "Ada"},
-            "invalid_clabe",
-        ),
-        (
-            "us_bank_account",
-            "EUR",
-            {
-                "routing_number": "021000021",
-                "account_number": "000123456789",
-                "account_holder_name": "Ada",
-            },
-            "unsupported_currency",
-        ),
-        ("cheque", "USD", {}, "unsupported_method_type"),
-    ],
-)
-def test_bad_methods_are_typed_errors_that_store_nothing(
-    platform, make_payee, type_, currency, fields, code
-) -> None:
-    from payouts.payees.models import PayoutMethod, PayoutMethodChange
-    from payouts.payees.services import method_add
-
-    payee = make_payee()
-    with pytest.raises(DomainError) as caught:
-        method_add(
-            platform=platform,
-            payee_id=payee.id,
-            type=type_,
-            currency=currency,
-            fields=fields,
-            actor=ACTOR,
-        )
-    assert caught.value.code == code
-    assert "0532013001" not in str(caught.value.details)  # never the full account number
-    assert PayoutMethod.objects.count() == 0
-    assert PayoutMethodChange.objects.count() == 0
-
-
-def test_methods_are_encrypted_and_changes_recorded(platform, make_payee) -> None:
-    from django.db import connection as conn
-
-    from payouts.payees.models import PayoutMethodChange
-    from payouts.payees.services import method_disable
-
-    payee = make_payee()
-    method = bank_method(platform, payee, "000123456789")
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT secret_encrypted, public::text FROM payouts_payoutmethod WHERE id = %s",
-            [method.id],
-        )
-        secret, public = cursor.fetchone()
-    assert "000123456789" not in secret and "000123456789" not in public
-    assert method.last4 == "6789"
-    method_disable(
-        platform=platform,
-        payee_id=payee.id,
-        method_id=method.id,
-        actor="user:support",
-        reason="closed",
-    )
-    assert list(
-        PayoutMethodChange.objects.filter(method=method).values_list("action", "actor")
-    ) == [
-        ("created", ACTOR),
-        ("disabled", "user:support"),
-    ]
-    with pytest.raises(DomainError) as caught:
-        pay(platform, payee, method, "1.00")
-    assert caught.value.code == "payout_method_not_usable"

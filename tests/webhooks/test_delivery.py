@@ -1,12 +1,11 @@
 """Webhook endpoints and delivery, in this process against a real receiver over HTTP: the
 request as sent, the attempt log, backoff and giving up, disabling, secret rotation,
-redelivery, deletion and validation. (With a Celery worker: test_webhook_delivery.py.)"""
+redelivery, deletion and validation. (With a Celery worker: test_delivery_worker.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from core.errors import InvalidInput
 from payouts.payees.services import payee_update
-from payouts.platforms.services import platform_create
+from tests.factories import PlatformFactory
 from tests.webhooks.webhook_receiver import FAIL, SLOW, Receiver, receiving
 from webhooks import endpoints as webhooks
 from webhooks import selectors
@@ -347,7 +346,7 @@ def test_redelivery_sends_the_same_event_again(platform, make_payee, receiver) -
     [only] = webhooks.event_redeliver(platform=platform, event_id=event.id, endpoint_id=endpoint.id)
     assert only.is_redelivery
 
-    other = platform_create(name=f"Other {time.monotonic_ns()}", currencies=["USD"])
+    other = PlatformFactory.create(currencies=["USD"])
     with pytest.raises(EventNotFound):
         webhooks.event_redeliver(platform=other, event_id=event.id)
     elsewhere, _ = webhooks.endpoint_create(platform=other, url=receiver.url)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from payouts.execution import crashpoints
 from payouts.lifecycle.models import Payout, PayoutAttempt
-from tests.payouts.conftest import (
+from tests.support.payouts import (
     Running,
     balances,
     bank_method,

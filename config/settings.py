@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's files, served from our own static files rather than a CDN (see below).
     "drf_spectacular_sidecar",
+    # django-money: amounts people type (fee rules, thresholds) are MoneyFields.
+    "djmoney",
     "core",
     "ledger",
     "compliance",

@@ -24,7 +24,8 @@ from payouts.lifecycle import services as payout_services
 from payouts.lifecycle.models import Payout, PayoutAttempt, PayoutTransition
 from payouts.outbox.models import OutboxMessage
 from payouts.payees.models import Payee, PayoutMethod, PayoutMethodChange, PayoutSchedule
-from payouts.platforms.models import ApiKey, FeeRule, Platform
+from payouts.platforms.forms import FeeRuleForm, ThresholdForm
+from payouts.platforms.models import ApiKey, FeeRule, Platform, Threshold
 
 
 def _actor(request: HttpRequest) -> str:
@@ -37,6 +38,16 @@ def _money(minor: int | None, currency: str) -> str:
 
 class FeeRuleInline(admin.TabularInline):
     model = FeeRule
+    form = FeeRuleForm
+    extra = 0
+
+
+class ThresholdInline(admin.TabularInline):
+    """Payouts at or above an approval threshold wait for a second person; at or above a review
+    threshold they go to finance first. A currency without a row needs neither."""
+
+    model = Threshold
+    form = ThresholdForm
     extra = 0
 
 
@@ -52,7 +63,7 @@ class PlatformAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "currencies", "fee_bearer", "default_schedule", "created")
     search_fields = ("name", "code")
     readonly_fields = ("code", "book_id", "currencies", "created")
-    inlines = [FeeRuleInline, ApiKeyInline]
+    inlines = [ThresholdInline, FeeRuleInline, ApiKeyInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # manage.py create_platform opens the book and accounts too

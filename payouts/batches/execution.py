@@ -33,9 +33,10 @@ from payouts.lifecycle import events, postings
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.quotes import Quote
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
-from payouts.lifecycle.services import payout_from_quote, requires_review
+from payouts.lifecycle.services import payout_from_quote
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform, Speed
+from payouts.platforms.selectors import Thresholds, thresholds_get
 
 S = PayoutStatus
 CHUNK = 1000
@@ -246,12 +247,12 @@ def _open_accounts(book_id: int, pairs: list[tuple[int, str]]) -> None:
 
 
 def _payout(
-    platform: Platform, batch: PayoutBatch, item: _Item, quote: Quote, now: dt.datetime
+    thresholds: Thresholds, batch: PayoutBatch, item: _Item, quote: Quote, now: dt.datetime
 ) -> Payout:
     """The payout, already in the status it moves to once its hold is placed: scheduled (the
     batch's approval is its approval), or in_review at the review threshold (compliance review
     is not the batch approver's call). ``_record`` writes both transitions."""
-    review = requires_review(platform, quote.currency, quote.amount_minor)
+    review = thresholds.requires_review(quote.currency, quote.amount_minor)
     return payout_from_quote(
         quote,
         platform_id=batch.platform_id,
@@ -273,8 +274,9 @@ def _hold_all(
     """Every payout of the chunk and its hold, or (``BelowFloor``) none of them."""
     if not ready:
         return []
+    thresholds = thresholds_get(platform_id=platform.id)
     payouts = instances_insert(
-        [_payout(platform, batch, item, quote, now) for item, quote in ready]
+        [_payout(thresholds, batch, item, quote, now) for item, quote in ready]
     )
     posted = ledger.entries_post(entries=[postings.hold(p, platform.book_id) for p in payouts])
     return [
@@ -292,10 +294,11 @@ def _hold_each(
     """The slow path, in payee and line order (a payee's earlier lines are served first): each
     payout and its hold in a savepoint of its own."""
     held = []
+    thresholds = thresholds_get(platform_id=platform.id)
     for item, quote in ready:
         try:
             with transaction.atomic():
-                payout = _payout(platform, batch, item, quote, now)
+                payout = _payout(thresholds, batch, item, quote, now)
                 payout.save(force_insert=True)
                 info = ledger.entries_post(entries=[postings.hold(payout, platform.book_id)])[0]
         except ledger_errors.BelowFloor as exc:

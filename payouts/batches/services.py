@@ -28,9 +28,9 @@ from payouts.batches.selectors import batch_find
 from payouts.common.errors import ApproverIsCreator, BatchNotFound, InvalidTransition
 from payouts.lifecycle.quotes import Quote
 from payouts.lifecycle.rules import PayoutStatus as S
-from payouts.lifecycle.services import requires_approval
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform
+from payouts.platforms.selectors import thresholds_get
 
 BULK = 2000
 SOURCES = ("json", "csv")
@@ -161,8 +161,9 @@ def _create(
         total = totals[result.currency]
         for index, value in enumerate((1, result.amount_minor, result.fee_minor, result.net_minor)):
             total[index] += value
+    thresholds = thresholds_get(platform_id=platform.id)
     needs_approval = any(
-        requires_approval(platform, currency, total[1]) for currency, total in totals.items()
+        thresholds.requires_approval(currency, total[1]) for currency, total in totals.items()
     )
     columns = dict(zip(ITEM_COLUMNS, (list(c) for c in zip(*values, strict=True)), strict=True))
     with transaction.atomic():

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from core.db.lookup import one_of
 from core.errors import InvalidInput
-from ledger.money import to_minor
 from payouts.common.errors import (
     ApproverIsCreator,
     InvalidTransition,
@@ -24,6 +22,7 @@ from payouts.lifecycle.rules import PRE_PROCESSING, PayoutStatus
 from payouts.lifecycle.transitions import Change, transition_created, transitions_apply
 from payouts.outbox import services as outbox
 from payouts.platforms.models import Platform, Speed
+from payouts.platforms.selectors import thresholds_get
 
 S = PayoutStatus
 
@@ -59,19 +58,6 @@ def payout_from_quote(
         created_by=created_by[:200],
         approved_by=approved_by[:200],
     )
-
-
-def _at_or_above(thresholds: dict[str, str], currency: str, amount_minor_: int) -> bool:
-    threshold = thresholds.get(currency)
-    return threshold is not None and amount_minor_ >= to_minor(Decimal(str(threshold)), currency)
-
-
-def requires_approval(platform: Platform, currency: str, amount_minor_: int) -> bool:
-    return _at_or_above(platform.approval_thresholds, currency, amount_minor_)
-
-
-def requires_review(platform: Platform, currency: str, amount_minor_: int) -> bool:
-    return _at_or_above(platform.review_thresholds, currency, amount_minor_)
 
 
 def payout_create(
@@ -123,12 +109,13 @@ def payout_create(
 def _advance(payout: Payout, platform: Platform, actor: str, when: dt.datetime | None) -> None:
     """pending -> in_review, awaiting_approval or scheduled (compliance adds its own reasons for
     review here)."""
-    if requires_review(platform, payout.currency, payout.amount_minor):
+    thresholds = thresholds_get(platform_id=platform.id)
+    if thresholds.requires_review(payout.currency, payout.amount_minor):
         transitions_apply(
             changes=[Change(payout, S.IN_REVIEW, reason="at or above the review threshold")],
             actor=actor,
         )
-    elif requires_approval(platform, payout.currency, payout.amount_minor):
+    elif thresholds.requires_approval(payout.currency, payout.amount_minor):
         transitions_apply(
             changes=[Change(payout, S.AWAITING_APPROVAL, reason="above the approval threshold")],
             actor=actor,
@@ -202,7 +189,8 @@ def payout_review_clear(*, payout_id: object, actor: str, reason: str = "cleared
         payout = _locked(None, payout_id)
         if payout.status != S.IN_REVIEW:
             raise InvalidTransition(f"payout {payout.id} is {payout.status}, not in review")
-        if requires_approval(payout.platform, payout.currency, payout.amount_minor):
+        thresholds = thresholds_get(platform_id=payout.platform_id)
+        if thresholds.requires_approval(payout.currency, payout.amount_minor):
             transitions_apply(
                 changes=[Change(payout, S.AWAITING_APPROVAL, reason=reason)], actor=actor
             )

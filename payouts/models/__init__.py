@@ -22,6 +22,8 @@ from payouts.platforms.models import (
     Platform,
     ScheduleFrequency,
     Speed,
+    Threshold,
+    ThresholdKind,
 )
 
 __all__ = [
@@ -52,4 +54,6 @@ __all__ = [
     "ProviderEvent",
     "ScheduleFrequency",
     "Speed",
+    "Threshold",
+    "ThresholdKind",
 ]

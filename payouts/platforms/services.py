@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -15,11 +16,20 @@ from django.utils.text import slugify
 from core.db import rows
 from core.db.names import table
 from core.errors import InvalidInput
+from ledger import errors as ledger_errors
 from ledger import services as ledger
-from ledger.money import currency_exponent, to_minor
+from ledger.money import AmountLike, currency_exponent, from_minor, to_minor
 from payouts.common.accounts import platform_accounts_open
 from payouts.common.errors import InvalidApiKey
-from payouts.platforms.models import ApiKey, FeeBearer, FeeRule, Platform, ScheduleFrequency
+from payouts.platforms.models import (
+    ApiKey,
+    FeeBearer,
+    FeeRule,
+    Platform,
+    ScheduleFrequency,
+    Threshold,
+    ThresholdKind,
+)
 from rails.routing import route_default_install
 
 KEY_PREFIX = "sk_"
@@ -40,8 +50,8 @@ def platform_create(
     currencies: list[str],
     code: str = "",
     fee_bearer: str = FeeBearer.PAYEE,
-    approval_thresholds: dict[str, str] | None = None,
-    review_thresholds: dict[str, str] | None = None,
+    approval_thresholds: Mapping[str, AmountLike] | None = None,
+    review_thresholds: Mapping[str, AmountLike] | None = None,
     default_schedule: str = ScheduleFrequency.MANUAL,
 ) -> Platform:
     """Create a platform with its own ledger book and chart of accounts in each currency, and a
@@ -64,7 +74,10 @@ def platform_create(
         )
     if default_schedule not in ScheduleFrequency.values:
         raise InvalidInput("unknown default_schedule", field="default_schedule")
-    thresholds = _thresholds(approval_thresholds or {})
+    thresholds = [
+        *_thresholds(ThresholdKind.APPROVAL, approval_thresholds or {}),
+        *_thresholds(ThresholdKind.REVIEW, review_thresholds or {}),
+    ]
     with transaction.atomic():
         if Platform.objects.filter(code=code).exists():
             raise InvalidInput(f"a platform with code {code} exists", field="code", code=code)
@@ -75,10 +88,11 @@ def platform_create(
             book_id=book.id,
             currencies=currencies,
             fee_bearer=fee_bearer,
-            approval_thresholds=thresholds,
-            review_thresholds=_thresholds(review_thresholds or {}),
             default_schedule=default_schedule,
         )
+        for threshold in thresholds:
+            threshold.platform = platform
+        Threshold.objects.bulk_create(thresholds)
         route_default_install()
         for currency in currencies:
             platform_accounts_open(book_id=book.id, currency=currency, rails=[DEFAULT_RAIL])
@@ -90,41 +104,66 @@ def platform_create(
                     rail=DEFAULT_RAIL,
                     speed=speed,
                     currency=currency,
-                    fixed_minor=fixed_minor,
+                    fixed=from_minor(fixed_minor, currency),
                     percent=Decimal(percent),
+                    minimum=from_minor(0, currency),
                 )
     return platform
 
 
-def _thresholds(raw: dict[str, str]) -> dict[str, str]:
-    checked = {}
+def _thresholds(kind: str, raw: Mapping[str, AmountLike]) -> list[Threshold]:
+    """Unsaved thresholds of one kind from {currency: amount}; each amount is exact in its
+    currency and positive, or ``InvalidInput`` names the field."""
+    field = f"{kind}_thresholds"
+    checked = []
     for currency, amount in raw.items():
-        minor = to_minor(str(amount), str(currency))
+        try:
+            minor = to_minor(str(amount) if isinstance(amount, float) else amount, str(currency))
+        except (ledger_errors.InvalidAmount, ledger_errors.InvalidCurrency) as exc:
+            raise InvalidInput(f"{field}: {exc.message}", field=field) from None
         if minor <= 0:
-            raise InvalidInput("an approval threshold is positive", field="approval_thresholds")
-        checked[str(currency)] = str(amount)
+            raise InvalidInput(f"a {kind} threshold is positive", field=field)
+        checked.append(
+            Threshold(kind=kind, currency=str(currency), amount=from_minor(minor, str(currency)))
+        )
     return checked
 
 
 def fee_rule_set(
-    *, platform: Platform, rail: str, speed: str, currency: str, fixed: str, percent: str
+    *,
+    platform: Platform,
+    rail: str,
+    speed: str,
+    currency: str,
+    fixed: AmountLike,
+    percent: str,
+    minimum: AmountLike = 0,
+    maximum: AmountLike | None = None,
 ) -> FeeRule:
-    """Set (create or replace) one line of a platform's fee schedule."""
+    """Set (create or replace) one line of a platform's fee schedule: ``fixed`` plus ``percent``
+    of the amount, at least ``minimum`` and at most ``maximum`` (no cap when None). Amounts are
+    decimal strings or Money in ``currency``, exact to its minor unit."""
     try:
         pct = Decimal(percent)
     except InvalidOperation:
         raise InvalidInput("percent must be a decimal number", field="percent") from None
     if not pct.is_finite() or not 0 <= pct < 100:
         raise InvalidInput("percent is at least 0 and below 100", field="percent")
-    fixed_minor = to_minor(fixed, currency)
-    if fixed_minor < 0:
-        raise InvalidInput("the fixed fee is not negative", field="fixed")
+    amounts: dict[str, Decimal | None] = {}
+    for field, value in (("fixed", fixed), ("minimum", minimum), ("maximum", maximum)):
+        if value is None:
+            amounts[field] = None
+            continue
+        minor = to_minor(value, currency)
+        if minor < 0:
+            raise InvalidInput(f"the {field} fee is not negative", field=field)
+        amounts[field] = from_minor(minor, currency)
     rule, _ = FeeRule.objects.update_or_create(
         platform=platform,
         rail=rail,
         speed=speed,
         currency=currency,
-        defaults={"fixed_minor": fixed_minor, "percent": pct},
+        defaults={**amounts, "percent": pct},
     )
     return rule
 

@@ -79,6 +79,9 @@ FAILURE_CODES: Mapping[str, FailureCode] = _register(
     FailureCode(
         "idempotency_key_reused", "The idempotency key was used with another request", False, False
     ),
+    FailureCode(
+        "request_in_progress", "The provider is still working on this request", True, False
+    ),
 )
 
 ACH_RETURN_CODES: Mapping[str, str] = MappingProxyType(

@@ -97,8 +97,8 @@ return {hang_or('created'), json}
 )
 
 # ARGV: prefix, now ms, upto (score or '+inf'), limit, with returns '1'/'0', callbacks '1'/'0'.
-# Moves due transfers on (processing→paid|failed, paid→returned, failed→paid when planned), appends one event per move
-# and queues its callback. Returns {claimed, moved}.
+# Moves due transfers on (processing→paid|failed, paid→returned, failed→paid when planned),
+# appends one event per move and queues its callback. Returns {claimed, moved}.
 RUN_DUE = (
     _SNAPSHOT
     + """

@@ -23,8 +23,8 @@ from rails.providers.base import (
     Retryable,
     TerminalNoMoneyMoved,
 )
-from rails.providers.registry import adapter_create
 from rails.providers.http import HttpAnswer
+from rails.providers.registry import adapter_create
 from rails.providers.sandbox import IDENTIFIER_FIELDS, _submit_error
 from rails.types import Destination, OutcomeKind, TransferStatus
 from sandbox.callbacks import signature_header

@@ -16,7 +16,7 @@ from payouts.outbox import services as outbox
 from rails.providers.base import RailError
 from rails.types import OutcomeKind, SubmitOutcome
 
-RESOLVE_BUDGET_S = 60.0
+RESOLVE_BUDGET_S = outbox.RESOLVE_BUDGET_S
 
 
 def _resolve_one(attempt: PayoutAttempt) -> SubmitOutcome | None:

@@ -34,22 +34,41 @@ MAX_BACKOFF_S = 300
 # these; the lease is derived from them).
 SUBMIT_CHUNK = 250
 CALL_THREADS = 16
-WORK_MARGIN_S = 30
+WORK_MARGIN_S = 10
+# How long one resolver task works through claimed attempts before handing the rest back.
+RESOLVE_BUDGET_S = 60.0
 
 
-def lease() -> dt.timedelta:
-    """How long a claim lasts: the setting, and never less than the longest work it covers (a
-    chunk of submissions whose every call takes the provider's whole timeout), so a worker that
-    is still busy never sees its work handed to another."""
-    return dt.timedelta(seconds=max(settings.PAYOUTS_OUTBOX_LEASE_S, longest_work_s()))
+def lease(*, calls: int | None = None) -> dt.timedelta:
+    """How long a claim lasts: the setting, and never less than the longest the work it covers
+    can take, so a worker that is still busy never sees its work handed to another. ``calls``:
+    a chunk of that many submissions (written leased by the worker about to send them); else a
+    claim by the sweeper, whose submit rows go to a resolver bounded by ``RESOLVE_BUDGET_S``."""
+    work = submit_work_s(calls) if calls is not None else resolve_work_s()
+    return dt.timedelta(seconds=max(settings.PAYOUTS_OUTBOX_LEASE_S, work))
+
+
+def _call_s() -> float:
+    # Every phase of a provider call (connect, send, read) is bounded by the provider timeout.
+    return 3 * settings.PROVIDER_TIMEOUT_S
+
+
+def submit_work_s(calls: int) -> float:
+    """The longest ``calls`` submissions can take over ``CALL_THREADS`` threads, each bounded by
+    the provider timeout in every phase, plus the database work around them."""
+    rounds = -(-max(calls, 1) // CALL_THREADS)
+    return rounds * _call_s() + WORK_MARGIN_S
+
+
+def resolve_work_s() -> float:
+    """The longest a resolver holds claimed attempts: its budget, then the attempt it is in the
+    middle of (a status read and a resubmission)."""
+    return RESOLVE_BUDGET_S + 2 * _call_s() + WORK_MARGIN_S
 
 
 def longest_work_s() -> float:
-    """The longest a worker may hold leased work: ``SUBMIT_CHUNK`` calls over ``CALL_THREADS``
-    threads, each bounded by three times the provider timeout (connect, send, read), plus the
-    database work around them."""
-    rounds = -(-SUBMIT_CHUNK // CALL_THREADS)
-    return rounds * 3 * settings.PROVIDER_TIMEOUT_S + WORK_MARGIN_S
+    """The longest any leased work takes: a full chunk of submissions, or a resolver's round."""
+    return max(submit_work_s(SUBMIT_CHUNK), resolve_work_s())
 
 
 def purge(*, older_than: dt.timedelta, limit: int = 10_000) -> int:
@@ -81,8 +100,8 @@ def write(
     worker for ``lease()`` (it is about to do the work itself); ``due`` rows wait until then."""
     assert connection.in_atomic_block, "an outbox row joins the state change's transaction"
     now = timezone.now()
-    until = now + lease() if leased else None
     ids = list(object_ids)
+    until = now + lease(calls=len(ids)) if leased else None
     rows_insert(
         OutboxMessage,
         count=len(ids),

@@ -20,19 +20,13 @@ answer                            error kind (outcome)     failure code
 connection refused                retryable (UNKNOWN)      ``provider_unavailable``
 timeout                           outcome_unknown          ``provider_timeout``
                                   (UNKNOWN)
-anything else: 409                outcome_unknown          the provider's code when it is one of
-``request_in_progress``, 413,     (UNKNOWN)                ours, else ``provider_unavailable``
-422 ``idempotency_key_reused``,
-any other 4xx or code, 5xx,
-other connection error,
-malformed 2xx
+anything else (409, 413, 5xx,     outcome_unknown          the provider's code when it is one of
+``idempotency_key_reused``, ...)  (UNKNOWN)                ours, else ``provider_unavailable``
 ================================  =======================  ========================================
 
-Only the answers the provider documents as "refused before anything was stored" are terminal
-(sandbox/README.md): an answer we do not recognise may hide a stored transfer, so it is never
-taken for "no money moved".
-
-UNKNOWN means: ask :meth:`SandboxClient.transfer_by_key`, or resubmit with the same key.
+Only what the provider documents as "refused before anything was stored" is terminal: anything
+else may hide a stored transfer. UNKNOWN means: ask :meth:`SandboxClient.transfer_by_key`, or
+resubmit with the same key.
 """
 
 from __future__ import annotations

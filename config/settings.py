@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
 from config import embedded
@@ -232,7 +233,24 @@ CELERY_TASK_ROUTES = {
     "webhooks.*": {"queue": "webhooks"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Every task is interrupted (SoftTimeLimitExceeded) and then killed before the broker would
+# think it lost and hand it to a second worker: soft < hard < visibility timeout. Work inside a
+# task is budgeted well below the soft limit, and leased work outlives it (payouts.outbox).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 660)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", 3600)
+}
+if not (
+    0
+    < CELERY_TASK_SOFT_TIME_LIMIT
+    < CELERY_TASK_TIME_LIMIT
+    < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+):
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT_S"
+        " must hold, or a running task could be handed to a second worker"
+    )
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir() / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "ledger-verify-hourly": {
@@ -256,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "webhooks.sweep",
         "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_S", 5),
+    },
+    # Processed outbox rows are kept PAYOUTS_OUTBOX_RETENTION_DAYS.
+    "payouts-purge-outbox": {
+        "task": "payouts.purge_outbox",
+        "schedule": env.float("PAYOUTS_OUTBOX_PURGE_INTERVAL_S", 3600),
     },
     # Idempotency keys are kept 30 days.
     "api-purge-idempotency-keys": {
@@ -287,6 +310,14 @@ PAYOUTS_OUTBOX_LEASE_S = env.float("PAYOUTS_OUTBOX_LEASE_S", 60)
 # An accepted attempt with no news for this long makes the sweeper read the provider's event feed.
 PAYOUTS_POLL_AFTER_S = env.float("PAYOUTS_POLL_AFTER_S", 60)
 PROVIDER_TIMEOUT_S = env.float("PROVIDER_TIMEOUT_S", 5)
+# A piece of outbox work (an attempt to send or resolve) that fails this many times is set aside
+# and opens an operations exception instead of being retried forever.
+PAYOUTS_OUTBOX_MAX_TRIES = env.int("PAYOUTS_OUTBOX_MAX_TRIES", 12)
+# An accepted attempt that hears nothing for this long (3 days) is no longer polled for: it
+# opens a `no_answer` operations exception for a person to chase with the provider.
+PAYOUTS_GIVE_UP_AFTER_S = env.float("PAYOUTS_GIVE_UP_AFTER_S", 3 * 24 * 3600)
+# Processed outbox rows are deleted after this many days (rows set aside are kept).
+PAYOUTS_OUTBOX_RETENTION_DAYS = env.int("PAYOUTS_OUTBOX_RETENTION_DAYS", 7)
 
 # Webhooks (docs/webhooks.md). Each POST may take WEBHOOK_TIMEOUT_S. A failed delivery is retried
 # after WEBHOOK_RETRY_BASE_S, doubling each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter),

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.errors import DomainError
 from ledger.money import from_minor
+from payouts import exceptions_admin  # noqa: F401 - registers the exception queue
 from payouts.batches.models import PayoutBatch, PayoutBatchItem
 from payouts.execution.models import ProviderEvent
 from payouts.funds.models import Earning, Funding

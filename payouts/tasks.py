@@ -4,14 +4,17 @@ run twice. They run on the ``payouts`` queue (CELERY_TASK_ROUTES "payouts.*"); t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from core.tasking import TASK_RETRY
 from payouts.batches.services import batch_execute, batches_refresh
-from payouts.execution import settlement, sweeper
+from payouts.execution import resolution, settlement, sweeper
 from payouts.execution import submission as execution
+from payouts.outbox import services as outbox
 from payouts.schedules.services import schedules_run
 
 logger = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ def execute() -> int:
 
 @shared_task(name="payouts.resolve_attempts", **TASK_RETRY)
 def resolve_attempts(attempt_ids: list[int]) -> None:
-    execution.attempts_resolve(attempt_ids=attempt_ids)
+    resolution.attempts_resolve(attempt_ids=attempt_ids)
 
 
 @shared_task(name="payouts.apply_events", **TASK_RETRY)
@@ -46,6 +49,16 @@ def poll_provider(rail: str = "sandbox") -> int:
 def sweep() -> dict[str, int]:
     """Re-enqueue whatever is due or stuck (beat runs this every few seconds)."""
     return sweeper.sweep()
+
+
+@shared_task(name="payouts.purge_outbox", **TASK_RETRY)
+def purge_outbox() -> int:
+    """Delete processed outbox rows past their retention, a bounded number per round."""
+    older_than = dt.timedelta(days=settings.PAYOUTS_OUTBOX_RETENTION_DAYS)
+    total = 0
+    while purged := outbox.purge(older_than=older_than):
+        total += purged
+    return total
 
 
 SCHEDULES_PER_RUN = 500

@@ -79,6 +79,15 @@ FAILURE_CODES: Mapping[str, FailureCode] = _register(
     FailureCode(
         "idempotency_key_reused", "The idempotency key was used with another request", False, False
     ),
+    FailureCode(
+        "request_in_progress", "The provider is still working on this request", True, False
+    ),
+    FailureCode(
+        "confirmed_not_executed",
+        "An operator confirmed with the provider that it was never executed",
+        False,
+        False,
+    ),
 )
 
 ACH_RETURN_CODES: Mapping[str, str] = MappingProxyType(

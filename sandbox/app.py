@@ -181,6 +181,12 @@ class SandboxApp:
             return 201, result.transfer_json
         if result.verdict == "replay":
             return 200, result.transfer_json
+        if result.verdict == "conflict":
+            # Stored and executing, but answered as a real provider answers a request it is
+            # still working on: the client cannot tell whether anything happened.
+            raise RequestInvalid(
+                409, "request_in_progress", "a request with this Idempotency-Key is in progress"
+            )
         if result.verdict == "reject":
             raise RequestInvalid(422, plan.reject_code, plan.message, "destination.details")
         if result.verdict == "reused":

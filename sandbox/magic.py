@@ -32,6 +32,11 @@ last 4  behaviour
 0009    accepted; → ``paid``; after return-after-ms → ``returned``: ``no_account``, raw ``R03``
 0010    accepted; → ``failed``: ``account_closed``, raw ``AC04`` (an ISO 20022 reason)
 0011    accepted; → ``failed``: ``destination_rejected``, raw ``destination_rejected``
+0012    the FIRST submit for the idempotency key is stored and executed, but answered 409
+        ``request_in_progress``; later submits with that key answer at once with the same
+        transfer (200); settles ``paid``
+0013    accepted; → ``failed``: ``account_closed``, raw ``R02``; after return-after-ms →
+        ``paid`` after all (the bank changed its mind)
 other   accepted; → ``paid`` after the settle latency
 ======  ==================================================================================
 
@@ -81,6 +86,8 @@ class Plan:
     error_first: bool = False
     reject_code: str = ""
     duplicate_callbacks: bool = False
+    conflict_first: bool = False
+    paid_after_failing: bool = False
 
     @property
     def flags(self) -> str:
@@ -92,6 +99,8 @@ class Plan:
                 ("e", self.error_first),
                 ("r", bool(self.reject_code)),
                 ("d", self.duplicate_callbacks),
+                ("c", self.conflict_first),
+                ("p", self.paid_after_failing),
             )
             if is_on
         )
@@ -118,6 +127,14 @@ MAGIC_PLANS: Mapping[str, Plan] = MappingProxyType(
             "destination_rejected",
             "destination_rejected",
             "The destination refused the payment",
+        ),
+        "0012": Plan(conflict_first=True),
+        "0013": Plan(
+            "failed",
+            "R02",
+            ACH_FAILURE_CODES["R02"],
+            "The receiving account is closed",
+            paid_after_failing=True,
         ),
     }
 )

@@ -28,7 +28,8 @@ end
 
 # ARGV: prefix, key, fingerprint, new id, now ms, amount, currency, reference, plan outcome,
 # plan failure code, plan raw code, plan message, default settle ms, settle factor, return ms,
-# flags (h hang first, e error first, r reject, d duplicate callbacks).
+# flags (h hang first, e error first, r reject, d duplicate callbacks, c conflict first: the
+# first submit is stored but answered 409, p paid later: a failed transfer is paid after all).
 # Returns {verdict, json?}; verdict: error | reject | reused | created | replay, "hang_" prefixed
 # when the response must hang.
 SUBMIT = (
@@ -88,13 +89,16 @@ redis.call('ZADD', p .. 'due:settle', now_ms + settle_ms, new_id)
 if string.find(flags, 'h', 1, true) then
   return {'hang_created', json}
 end
+if string.find(flags, 'c', 1, true) then
+  return {'conflict', json}
+end
 return {hang_or('created'), json}
 """
 )
 
 # ARGV: prefix, now ms, upto (score or '+inf'), limit, with returns '1'/'0', callbacks '1'/'0'.
-# Moves due transfers on (processing→paid|failed, paid→returned), appends one event per move
-# and queues its callback. Returns {claimed, moved}.
+# Moves due transfers on (processing→paid|failed, paid→returned, failed→paid when planned),
+# appends one event per move and queues its callback. Returns {claimed, moved}.
 RUN_DUE = (
     _SNAPSHOT
     + """
@@ -139,6 +143,9 @@ for _, id in ipairs(ids) do
     if t[2] == 'failed' then
       move(tr, {'status', 'failed', 'failure_code', t[3], 'raw_code', t[4],
         'failure_message', t[5]}, 'transfer.failed', t[7])
+      if string.find(t[7], 'p', 1, true) then
+        redis.call('ZADD', p .. 'due:return', now_ms + tonumber(t[6]), id)
+      end
     else
       move(tr, {'status', 'paid'}, 'transfer.paid', t[7])
       if t[2] == 'returned' then
@@ -159,6 +166,9 @@ if with_returns and claimed < limit then
     if t[1] == 'paid' then
       move(tr, {'status', 'returned', 'failure_code', t[2], 'raw_code', t[3],
         'failure_message', t[4]}, 'transfer.returned', t[5])
+    elseif t[1] == 'failed' and string.find(t[5], 'p', 1, true) then
+      move(tr, {'status', 'paid', 'failure_code', '', 'raw_code', '', 'failure_message', ''},
+        'transfer.paid', t[5])
     end
   end
 end

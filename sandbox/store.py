@@ -35,7 +35,7 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class SubmitResult:
-    verdict: str  # created | replay | error | reject | reused
+    verdict: str  # created | replay | conflict | error | reject | reused
     must_hang: bool
     transfer_json: bytes  # the transfer's public JSON for created / replay, else b""
 

@@ -28,19 +28,20 @@ from payouts.common import accounts
 from payouts.common.errors import InsufficientFunds
 from payouts.execution import crashpoints
 from payouts.execution.providers import provider_client, submit_request
+from payouts.execution.trouble import attempt_trouble, no_answer_dead_letter
 from payouts.lifecycle import postings
 from payouts.lifecycle.models import AttemptStatus, Payout, PayoutAttempt
 from payouts.lifecycle.rules import PayoutStatus
 from payouts.lifecycle.transitions import Change, transitions_apply
 from payouts.outbox import services as outbox
-from rails.providers.base import RailError
+from payouts.payees.payability import submission_blocker
 from rails.types import OutcomeKind, SubmitOutcome, SubmitRequest
 
 logger = logging.getLogger(__name__)
 S = PayoutStatus
 WORKER = "system:worker"
-CLAIM_LIMIT = 250
-CALL_THREADS = 16
+CLAIM_LIMIT = outbox.SUBMIT_CHUNK
+CALL_THREADS = outbox.CALL_THREADS
 
 _pool = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="provider-call")
 
@@ -60,13 +61,19 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
     with transaction.atomic():
         payouts = list(
             Payout.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("platform", "method")
+            .select_related("platform", "method", "payee")
             .filter(status=S.SCHEDULED, scheduled_for__lte=now)
             .order_by("scheduled_for", "id")[:limit]
         )
         if not payouts:
             return []
         accounts_prefetch(payouts)
+        claimed = len(payouts)
+        payouts = _still_payable(payouts)
+        if not payouts:
+            if claimed == limit:
+                outbox.kick_execution()  # more may be due behind the ones that stopped
+            return []
         numbers = dict(
             PayoutAttempt.objects.filter(payout__in=payouts)
             .values_list("payout_id")
@@ -95,13 +102,42 @@ def payouts_start_due(*, limit: int = CLAIM_LIMIT) -> list[Started]:
             ]
         )
         outbox.write(outbox.SUBMIT, [a.id for a in attempts], leased=True)
-        outbox.done(outbox.EXECUTE, [p.id for p in payouts])
     crashpoints.crashpoint(crashpoints.AFTER_ATTEMPT_COMMIT)
     by_id = {p.id: p for p in payouts}
-    return [
-        Started(a.id, a.rail, submit_request(by_id[a.payout_id], a.idempotency_key))
-        for a in attempts
-    ]
+    started = []
+    for a in attempts:
+        try:  # one attempt's trouble (a secret that does not decrypt, say) is its own
+            started.append(
+                Started(a.id, a.rail, submit_request(by_id[a.payout_id], a.idempotency_key))
+            )
+        except Exception as exc:  # noqa: BLE001 - isolated, recorded and retried
+            attempt_trouble(a, exc)
+    return started
+
+
+def _still_payable(payouts: list[Payout]) -> list[Payout]:
+    """The payouts that may still go out; each of the others fails before submission (nothing
+    sent), its hold released, with the blocker's code (``payee_blocked``, ``method_disabled``,
+    ...) and a ``payout.failed`` event saying why."""
+    stopped, payable = [], []
+    for payout in payouts:
+        blocker = submission_blocker(payout.payee, payout.method, payout.currency)
+        if blocker is None:
+            payable.append(payout)
+            continue
+        stopped.append(
+            Change(
+                payout,
+                S.FAILED,
+                entry=postings.release(payout, payout.platform.book_id, "failed"),
+                reason=f"not submitted: {blocker.message}",
+                failure_code=blocker.code,
+                failure_message=blocker.message,
+            )
+        )
+    if stopped:
+        transitions_apply(changes=stopped, actor=WORKER)
+    return payable
 
 
 def accounts_prefetch(payouts: Sequence[Payout]) -> None:
@@ -159,11 +195,21 @@ def attempts_call(started: Sequence[Started]) -> list[tuple[int, SubmitOutcome]]
     for a provider's trouble: that is an UNKNOWN outcome."""
     if not started:
         return []
-    outcomes = list(
-        _pool.map(lambda s: (s.attempt_id, provider_client(s.rail).submit(s.request)), started)
-    )
+    outcomes = list(_pool.map(_call_one, started))
     crashpoints.crashpoint(crashpoints.AFTER_PROVIDER_ACCEPT)
     return outcomes
+
+
+def _call_one(started: Started) -> tuple[int, SubmitOutcome]:
+    """One attempt's call; a failure of our own (no adapter, a bug) is an UNKNOWN outcome for
+    that attempt alone, resolved by key later like any other."""
+    try:
+        return started.attempt_id, provider_client(started.rail).submit(started.request)
+    except Exception as exc:
+        logger.exception("attempt %s: the call failed on our side", started.attempt_id)
+        return started.attempt_id, SubmitOutcome(
+            OutcomeKind.UNKNOWN, "", "internal_error", f"{type(exc).__name__}: {exc}"[:200]
+        )
 
 
 def attempt_outcomes_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> None:
@@ -214,9 +260,13 @@ def _answers_record(outcomes: Sequence[tuple[int, SubmitOutcome]]) -> list[int]:
             [ids, statuses, references, errors, AttemptStatus.SUBMITTING.value],
         )
         rows = cursor.fetchall()
-    for attempt_id, status, error in rows:
-        if status == AttemptStatus.SUBMITTING:
-            outbox.later(outbox.SUBMIT, attempt_id, error)
+    set_aside = [
+        attempt_id
+        for attempt_id, status, error in rows
+        if status == AttemptStatus.SUBMITTING and outbox.later(outbox.SUBMIT, attempt_id, error)
+    ]
+    for attempt in PayoutAttempt.objects.filter(pk__in=set_aside):
+        no_answer_dead_letter(attempt, attempt.last_error)
     return [attempt_id for attempt_id, status, _ in rows if status != AttemptStatus.SUBMITTING]
 
 
@@ -279,41 +329,6 @@ def payouts_lock(ids: set[int]) -> dict[int, Payout]:
         .filter(pk__in=ids)
         .order_by("id")
     }
-
-
-def attempts_resolve(*, attempt_ids: Sequence[int]) -> None:
-    """Settle unknown outcomes: ask the provider about each attempt's key; if it never got the
-    submission, resubmit with the same key. Unreachable provider: try again later."""
-    attempts = list(
-        PayoutAttempt.objects.select_related("payout__method").filter(
-            pk__in=attempt_ids, status=AttemptStatus.SUBMITTING
-        )
-    )
-    outcomes: list[tuple[int, SubmitOutcome]] = []
-    for attempt in attempts:
-        client = provider_client(attempt.rail)
-        try:
-            transfer = client.transfer_by_key(attempt.idempotency_key)
-        except RailError as exc:  # a read moves no money: try again later
-            with transaction.atomic():
-                outbox.later(outbox.SUBMIT, attempt.id, str(exc))
-            continue
-        if transfer is not None:
-            outcomes.append(
-                (attempt.id, SubmitOutcome(OutcomeKind.ACCEPTED, transfer.provider_reference))
-            )
-        else:
-            request = submit_request(attempt.payout, attempt.idempotency_key)
-            outcomes.append((attempt.id, client.submit(request)))
-    attempt_outcomes_record(outcomes)
-    # Anything that vanished from `submitting` meanwhile needs no more work.
-    with transaction.atomic():
-        outbox.done(
-            outbox.SUBMIT,
-            PayoutAttempt.objects.filter(pk__in=attempt_ids)
-            .exclude(status=AttemptStatus.SUBMITTING)
-            .values_list("pk", flat=True),
-        )
 
 
 def execute_due(*, budget_s: float = 20.0) -> int:

@@ -123,3 +123,29 @@ def return_(payout: Payout, book_id: int) -> EntrySpec:
         f"payout:{payout.id}:return",
         [(a.cash, D, n), (a.available, C, n)],
     )
+
+
+def suspense_out(payout: Payout, book_id: int, amount_minor: int, key: str) -> EntrySpec:
+    """Money left cash that no live payout carries (a provider paid a payout that had already
+    ended): cash -> suspense, never to the payee, until a person resolves it."""
+    a = _Chart(payout, book_id)
+    return _spec(
+        payout,
+        book_id,
+        "payout.suspense_out",
+        f"payout:{payout.id}:suspense_out:{key}",
+        [(a.suspense, D, amount_minor), (a.cash, C, amount_minor)],
+    )
+
+
+def suspense_in(payout: Payout, book_id: int, amount_minor: int, key: str) -> EntrySpec:
+    """Money came back for a payout that had ended after it went out to suspense: suspense ->
+    cash, the mirror of ``suspense_out``."""
+    a = _Chart(payout, book_id)
+    return _spec(
+        payout,
+        book_id,
+        "payout.suspense_in",
+        f"payout:{payout.id}:suspense_in:{key}",
+        [(a.cash, D, amount_minor), (a.suspense, C, amount_minor)],
+    )

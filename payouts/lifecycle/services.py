@@ -129,8 +129,10 @@ def schedule(payout: Payout, actor: str, when: dt.datetime | None = None, reason
     worker hears of it after commit."""
     payout.scheduled_for = when or timezone.now()
     transitions_apply(changes=[Change(payout, S.SCHEDULED, reason=reason)], actor=actor)
-    outbox.write(outbox.EXECUTE, [payout.id])
-    outbox.kick_execution()
+    # Written for the time it is due: the sweeper does not take a future payout's row early.
+    outbox.write(outbox.EXECUTE, [payout.id], due=payout.scheduled_for)
+    if payout.scheduled_for <= timezone.now():
+        outbox.kick_execution()
 
 
 def _locked(platform: Platform | None, payout_id: object) -> Payout:

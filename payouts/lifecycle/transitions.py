@@ -24,6 +24,7 @@ from payouts.common.errors import InvalidTransition, insufficient_funds
 from payouts.lifecycle import events
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.rules import PayoutStatus, is_allowed
+from payouts.outbox import services as outbox
 
 MAX_REASON = 500
 
@@ -95,6 +96,9 @@ def transitions_apply(*, changes: Sequence[Change], actor: str) -> list[PayoutTr
             columns={name: [getattr(p, name) for p in payouts] for name in fields},
         )
         recorded = instances_insert(records)
+    # A payout that leaves `scheduled` (submitted, canceled, failed) no longer needs executing.
+    left = [r.payout_id for r in records if r.from_status == PayoutStatus.SCHEDULED]
+    outbox.done(outbox.EXECUTE, left)
     # payout.processing, payout.paid, ...: written with the change itself (the outbox).
     events.payout_status_events_emit(payouts=payouts)
     return recorded

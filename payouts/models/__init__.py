@@ -2,6 +2,7 @@
 module: each room imports the models it uses from their own room (import-linter checks it)."""
 
 from payouts.batches.models import BatchStatus, ItemStatus, PayoutBatch, PayoutBatchItem
+from payouts.exceptions.models import ExceptionKind, ExceptionStatus, OperationsException
 from payouts.execution.models import ProviderCursor, ProviderEvent
 from payouts.funds.models import Earning, Funding, FundingStatus
 from payouts.lifecycle.models import AttemptStatus, Payout, PayoutAttempt, PayoutTransition
@@ -31,12 +32,15 @@ __all__ = [
     "AttemptStatus",
     "BatchStatus",
     "Earning",
+    "ExceptionKind",
+    "ExceptionStatus",
     "FeeBearer",
     "FeeRule",
     "Funding",
     "FundingStatus",
     "ItemStatus",
     "MethodStatus",
+    "OperationsException",
     "OutboxMessage",
     "Payee",
     "PayeeStatus",

@@ -20,6 +20,9 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Set aside after PAYOUTS_OUTBOX_MAX_TRIES failures (processed_at is set too, so nothing
+    # claims it again); the caller opens an operations exception for a person.
+    dead_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

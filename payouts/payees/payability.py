@@ -113,3 +113,34 @@ def payee_payability(
     )
     blockers = tuple(blocker for check in BLOCKER_CHECKS if (blocker := check(context)) is not None)
     return Payability(payee_id=payee.id, currency=currency, blockers=blockers)
+
+
+# Checked again just before a payout goes to its rail, because a payee or a method can change
+# between creation and submission (blocked for fraud, an account disabled as compromised).
+# Compliance adds its checks here.
+SubmissionCheck = Callable[[Payee, PayoutMethod, str], Blocker | None]
+
+
+def _payee_not_active(payee: Payee, method: PayoutMethod, currency: str) -> Blocker | None:
+    if payee.status == PayeeStatus.ACTIVE:
+        return None
+    return Blocker(f"payee_{payee.status}", f"the payee is {payee.status}; nothing was sent")
+
+
+def _method_not_usable(payee: Payee, method: PayoutMethod, currency: str) -> Blocker | None:
+    if method.status != MethodStatus.ACTIVE:
+        return Blocker("method_disabled", "the payout method is disabled; nothing was sent")
+    if method.currency != currency or method.payee_id != payee.id:
+        return Blocker("method_mismatch", "the payout method no longer fits; nothing was sent")
+    return None
+
+
+SUBMISSION_CHECKS: tuple[SubmissionCheck, ...] = (_payee_not_active, _method_not_usable)
+
+
+def submission_blocker(payee: Payee, method: PayoutMethod, currency: str) -> Blocker | None:
+    """The first reason a payout to this payee and method may not be submitted now, if any."""
+    for check in SUBMISSION_CHECKS:
+        if (blocker := check(payee, method, currency)) is not None:
+            return blocker
+    return None

@@ -11,23 +11,22 @@ outcome (the payouts app relies on this):
 answer                            error kind (outcome)     failure code
 ================================  =======================  ========================================
 201 created, 200 replay           none (ACCEPTED)          (provider_reference = the transfer id)
-400, 409, 413, 422                terminal_no_money_moved  the provider's code when it is one of
-                                  (REJECTED)               ours (``invalid_destination``,
-                                                           ``limit_exceeded``...), else
-                                                           ``invalid_request``
-422 ``idempotency_key_reused``    outcome_unknown          ``idempotency_key_reused``: a transfer
-                                  (UNKNOWN)                exists under the key, so it may not be
-                                                           called "no money moved"; ask by key
+422 ``invalid_destination``,      terminal_no_money_moved  the provider's code when it is one of
+``validation_error``,             (REJECTED)               ours (``invalid_destination``,
+``limit_exceeded``; 400                                    ``limit_exceeded``), else
+``idempotency_key_missing``                                ``invalid_request``
 401, 403                          retryable (UNKNOWN)      ``provider_auth_failed`` (our
                                                            credentials, not this payout, are wrong)
 connection refused                retryable (UNKNOWN)      ``provider_unavailable``
 timeout                           outcome_unknown          ``provider_timeout``
                                   (UNKNOWN)
-other connection error, 5xx,      outcome_unknown          ``provider_unavailable``
-other 4xx, malformed 2xx          (UNKNOWN)
+anything else (409, 413, 5xx,     outcome_unknown          the provider's code when it is one of
+``idempotency_key_reused``, ...)  (UNKNOWN)                ours, else ``provider_unavailable``
 ================================  =======================  ========================================
 
-UNKNOWN means: ask :meth:`SandboxClient.transfer_by_key`, or resubmit with the same key.
+Only what the provider documents as "refused before anything was stored" is terminal: anything
+else may hide a stored transfer. UNKNOWN means: ask :meth:`SandboxClient.transfer_by_key`, or
+resubmit with the same key.
 """
 
 from __future__ import annotations
@@ -69,7 +68,15 @@ from rails.types import (
 )
 
 SIGNATURE_HEADER = "Sandbox-Signature"
-TERMINAL_STATUSES = frozenset({400, 409, 413, 422})
+# (status, code) answers the sandbox documents as "not executed: nothing was stored".
+NOT_EXECUTED = frozenset(
+    {
+        (422, "invalid_destination"),
+        (422, "validation_error"),
+        (422, "limit_exceeded"),
+        (400, "idempotency_key_missing"),
+    }
+)
 AUTH_STATUSES = frozenset({401, 403})
 # The sandbox charges nothing and carries both speeds; nominal arrival, in hours (the default
 # routes use the same).
@@ -164,15 +171,15 @@ def _submit_error(response: HttpAnswer) -> RailError:
     """What a non-2xx answer to a submission says (see the module docstring)."""
     status = response.status_code
     code, message = _error(response)
-    if code == "idempotency_key_reused":
-        return OutcomeUnknown(message, failure_code=code, status_code=status)
     if status in AUTH_STATUSES:
         return Retryable(message, failure_code="provider_auth_failed", status_code=status)
-    if status in TERMINAL_STATUSES:
+    if (status, code) in NOT_EXECUTED:
         failure_code = code if code in FAILURE_CODES else "invalid_request"
         return TerminalNoMoneyMoved(message or code, failure_code=failure_code, status_code=status)
     return OutcomeUnknown(
-        f"HTTP {status}: {message}", failure_code="provider_unavailable", status_code=status
+        f"HTTP {status}: {code or message}"[:200],
+        failure_code=code if code in FAILURE_CODES else "provider_unavailable",
+        status_code=status,
     )
 
 

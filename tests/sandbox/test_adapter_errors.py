@@ -23,8 +23,9 @@ from rails.providers.base import (
     Retryable,
     TerminalNoMoneyMoved,
 )
+from rails.providers.http import HttpAnswer
 from rails.providers.registry import adapter_create
-from rails.providers.sandbox import IDENTIFIER_FIELDS
+from rails.providers.sandbox import IDENTIFIER_FIELDS, _submit_error
 from rails.types import Destination, OutcomeKind, TransferStatus
 from sandbox.callbacks import signature_header
 from sandbox.magic import IDENTIFIER_FIELDS as SERVER_IDENTIFIER_FIELDS
@@ -261,3 +262,77 @@ def test_callback_events_reads_what_the_provider_signs(sb: RunningSandbox) -> No
     forged = signature_header(secret="whsec_other", body=body, timestamp=int(time.time()))
     with pytest.raises(InvalidSignature):
         client.callback_events(body=body, headers={"Sandbox-Signature": forged})
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (409, "request_in_progress"),
+        (409, ""),
+        (413, ""),
+        (400, "bad_request"),
+        (422, "some_new_code"),
+        (404, "not_found"),
+        (429, "rate_limited"),
+    ],
+)
+def test_only_an_answer_the_provider_defines_as_not_executed_is_terminal(
+    status: int, code: str
+) -> None:
+    """A 409 (request in progress), a 413, and any 4xx the provider does not document as "not
+    executed" may hide a stored transfer: outcome unknown, resolved by key, never a refusal."""
+    body = json.dumps({"error": {"code": code, "message": "m"}}).encode() if code else b"x"
+    error = _submit_error(HttpAnswer(status, body))
+    assert (type(error), error.status_code) == (OutcomeUnknown, status)
+    assert error.money_may_have_moved is True
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "failure_code"),
+    [
+        (422, "invalid_destination", "invalid_destination"),
+        (422, "validation_error", "invalid_request"),
+        (422, "limit_exceeded", "limit_exceeded"),
+        (400, "idempotency_key_missing", "invalid_request"),
+    ],
+)
+def test_the_providers_not_executed_answers_are_terminal(
+    status: int, code: str, failure_code: str
+) -> None:
+    body = json.dumps({"error": {"code": code, "message": "m"}}).encode()
+    error = _submit_error(HttpAnswer(status, body))
+    assert (type(error), error.failure_code) == (TerminalNoMoneyMoved, failure_code)
+
+
+def test_0012_answers_409_but_stores_and_executes_the_transfer(
+    sb: RunningSandbox, client: RailAdapter
+) -> None:
+    request = request_for("0012")
+
+    with pytest.raises(OutcomeUnknown) as raised:
+        client.transfer_create(request)
+
+    assert (raised.value.status_code, raised.value.failure_code) == (409, "request_in_progress")
+    assert sb.accepted_count(request.idempotency_key) == 1  # stored and executing
+    found = client.transfer_by_key(request.idempotency_key)
+    assert found is not None
+    assert client.transfer_create(request) == found.provider_reference  # a replay: 200
+    assert sb.accepted_count(request.idempotency_key) == 1
+    sb.settle_now()
+    assert client.transfer_by_key(request.idempotency_key).status is TransferStatus.PAID
+
+
+def test_0013_is_reported_failed_and_later_paid(sb: RunningSandbox, client: RailAdapter) -> None:
+    request = request_for("0013")
+    reference = client.transfer_create(request)
+    start = client.events_after(0)[0]
+    after = max((e.sequence for e in start), default=0)
+
+    sb.settle_now(returns=False)
+    assert client.transfer_get(reference).status is TransferStatus.FAILED
+    sb.settle_now()  # the bank changes its mind: the "return" step pays it after all
+    assert client.transfer_get(reference).status is TransferStatus.PAID
+
+    mine = [e for e in client.events_after(after)[0] if e.transfer.provider_reference == reference]
+    assert [e.transfer.status for e in mine] == [TransferStatus.FAILED, TransferStatus.PAID]
+    assert mine[0].transfer.failure_code and not mine[1].transfer.failure_code

@@ -75,3 +75,23 @@ def test_a_tampered_cursor_is_400_naming_the_cursor(
         response = api.get(path, {"cursor": cursor})
         assert_problem(response, 400, "validation_error", "cursor")
     assert world(platform, payee) == before
+
+
+# --- amounts ---------------------------------------------------------------------------------
+
+OVER_PRECISE = "999999999999999.999999999999999999"
+
+
+def test_an_over_precise_amount_is_refused_never_rounded(
+    api: Api, ready: dict[str, Any], platform: Platform, payee: Payee
+) -> None:
+    """33 significant digits are more than a decimal's default precision (28): the amount must be
+    refused as having more decimals than USD, not rounded to 1000000000000000.00."""
+    before = world(platform, payee)
+    for path, body in (
+        ("/v1/fundings", {"amount": OVER_PRECISE, "currency": "USD", "reference": "wire-9"}),
+        ("/v1/earnings", {"payee": payee.id, "amount": OVER_PRECISE, "currency": "USD"}),
+        ("/v1/payouts", {**ready, "amount": OVER_PRECISE}),
+    ):
+        assert_problem(api.post(path, body), 400, "invalid_amount", "amount")
+    assert world(platform, payee) == before

@@ -6,7 +6,7 @@ never rounded: the ledger has no rounding at all.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from functools import lru_cache
 
 import moneyed
@@ -67,7 +67,10 @@ def to_minor(amount: AmountLike, currency: str) -> int:
         raise InvalidAmount(f"{amount!r} is not a decimal number", amount=repr(amount)) from None
     if not value.is_finite():
         raise InvalidAmount(f"{amount!r} is not a finite amount", amount=repr(amount))
-    scaled = value.scaleb(exponent)
+    # scaleb rounds to its context's precision (28 digits by default); with at least as many
+    # digits as the amount has it only moves the decimal point, so nothing is ever rounded.
+    exact = Context(prec=max(len(value.as_tuple().digits), 28))
+    scaled = value.scaleb(exponent, context=exact)
     if scaled != scaled.to_integral_value():
         raise InvalidAmount(
             f"{amount} has more decimals than {currency} allows ({exponent})",

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_create, platform_create
 from tests.payouts.conftest import make_payee, platform  # noqa: F401 - fixtures used here
+from tests.support.payouts import bank_method, earn, fund
 
 
 @dataclass
@@ -83,6 +85,21 @@ def other_api(db: None) -> Api:
     """Another platform's client: none of the test platform's objects may be visible to it."""
     other = platform_create(name=f"Other {time.monotonic_ns()}", currencies=["USD", "EUR"])
     return api_for(other)
+
+
+@pytest.fixture
+def payee(platform: Platform, make_payee: Callable[..., Payee]) -> Payee:  # noqa: F811
+    return make_payee("driver-17")
+
+
+@pytest.fixture
+def ready(platform: Platform, payee: Payee) -> dict[str, Any]:  # noqa: F811
+    """A funded platform and a payee with 50.00 available and a bank account: the payee, method
+    and currency of a payout body."""
+    method = bank_method(platform, payee)
+    fund(platform, "100.00")
+    earn(platform, payee, "50.00")
+    return {"payee": payee.id, "payout_method": method.id, "currency": "USD"}
 
 
 @pytest.fixture

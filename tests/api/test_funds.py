@@ -3,7 +3,6 @@ platform's funding does not cover."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,11 +14,6 @@ from tests.api.conftest import Api, assert_problem
 from tests.support.payouts import balances, fund
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def payee(platform: Platform, make_payee: Callable[..., Payee]) -> Payee:
-    return make_payee("driver-17")
 
 
 def test_funding_and_earning(api: Api, platform: Platform, payee: Payee) -> None:

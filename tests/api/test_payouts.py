@@ -3,7 +3,6 @@ fundings and earnings: ``test_funds.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,23 +12,9 @@ from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
-from tests.support.payouts import balances, bank_method, earn, fund
+from tests.support.payouts import balances, fund
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def payee(platform: Platform, make_payee: Callable[..., Payee]) -> Payee:
-    return make_payee("driver-17")
-
-
-@pytest.fixture
-def ready(platform: Platform, payee: Payee) -> dict[str, Any]:
-    """A funded platform and a payee with 50.00 available and a bank account."""
-    method = bank_method(platform, payee)
-    fund(platform, "100.00")
-    earn(platform, payee, "50.00")
-    return {"payee": payee.id, "payout_method": method.id, "currency": "USD"}
 
 
 def snapshot(platform: Platform, payee: Payee) -> tuple[object, ...]:

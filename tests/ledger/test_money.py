@@ -42,3 +42,25 @@ def test_more_decimals_than_the_currency_allows_is_refused(
 def test_floats_are_always_refused(value: float) -> None:
     with pytest.raises(InvalidAmount):
         to_minor(value, "USD")
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "999999999999999.999999999999999999",
+        "1.00000000000000000000000000001",
+        "0." + "0" * 40 + "1",
+    ],
+)
+def test_more_digits_than_a_decimals_precision_are_refused_not_rounded(amount: str) -> None:
+    """Past 28 significant digits (the default decimal precision) arithmetic rounds: the
+    conversion must still see the decimals the currency does not have."""
+    with pytest.raises(InvalidAmount):
+        to_minor(amount, "USD")
+    with pytest.raises(InvalidAmount):
+        to_minor(Decimal(amount), "USD")
+
+
+def test_many_trailing_zeros_are_exact() -> None:
+    assert to_minor("123456789012345.000000000000000000", "USD") == 12345678901234500
+    assert to_minor("0." + "0" * 40, "JPY") == 0

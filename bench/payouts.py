@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform as platform_module
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,6 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A development machine's tool. Its worker and servers get the same SECRET_KEY (the field
+# encryption key is derived from it), made up for this run.
+os.environ.setdefault("DEVELOPMENT", "true")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import dj_database_url  # noqa: E402
 

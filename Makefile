@@ -6,7 +6,11 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run manage stop test install lint types layers schema schema-check openapi-lint pytest bench clean-local lock
+.PHONY: run manage stop test install lint types layers deploy-check schema schema-check openapi-lint pytest bench clean-local lock
+
+# Every target here is a development machine's (the settings refuse to start without their
+# secrets otherwise; see .env.example). Production runs manage.py and its servers itself.
+export DEVELOPMENT ?= true
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +44,8 @@ run: $(RUN_STAMP)
 manage: $(RUN_STAMP)
 	$(PY) -m config.stack manage $(ARGS)
 
-## make test: lint, types, layering, then the whole pytest suite.
-test: lint types layers schema-check openapi-lint pytest
+## make test: lint, types, layering, the deployment checks, then the whole pytest suite.
+test: lint types layers deploy-check schema-check openapi-lint pytest
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
@@ -82,6 +86,11 @@ types: $(DEV_STAMP)
 
 layers: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
+
+## make deploy-check: `manage.py check --deploy --fail-level WARNING` on production settings (with
+## generated secrets): any warning fails.
+deploy-check: $(RUN_STAMP)
+	$(PY) -m config.deploy_check
 
 pytest: $(DEV_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A development machine's tool: the settings' development defaults apply.
+os.environ.setdefault("DEVELOPMENT", "true")
 
 import dj_database_url  # noqa: E402
 

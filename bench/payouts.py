@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform as platform_module
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,6 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A development machine's tool. Its worker and servers get the same SECRET_KEY (the field
+# encryption key is derived from it), made up for this run.
+os.environ.setdefault("DEVELOPMENT", "true")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import dj_database_url  # noqa: E402
 
@@ -54,12 +59,14 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from core.crypto import encrypt_json, fingerprint  # noqa: E402
+from core.crypto import fingerprint  # noqa: E402
+from core.db.ids import ids_reserve  # noqa: E402
 from ledger import selectors as ledger_selectors  # noqa: E402
 from payouts.batches.services import batch_create  # noqa: E402
 from payouts.funds.services import earnings_create_many, funding_create  # noqa: E402
 from payouts.lifecycle.models import Payout  # noqa: E402
 from payouts.payees.models import Payee, PayoutMethod  # noqa: E402
+from payouts.payees.secrets import method_secret_seal  # noqa: E402
 from payouts.platforms.services import platform_create  # noqa: E402
 from rails.methods import method_validate  # noqa: E402
 from sandbox.store import delete_prefix  # noqa: E402
@@ -172,8 +179,17 @@ def setup(count: int) -> tuple[object, list[dict[str, object]]]:
         batch_size=5000,
     )
     methods = []
+    # Each token is bound to its row (payouts.payees.secrets): the ids come first.
+    method_ids = ids_reserve(PayoutMethod, len(payees))
     # Account numbers end in 99, clear of the sandbox's magic endings (0001 ... 0009).
-    for payee in tqdm(payees, desc="methods", unit="payee", file=sys.stderr, mininterval=2):
+    for payee, method_id in tqdm(
+        zip(payees, method_ids, strict=True),
+        total=len(payees),
+        desc="methods",
+        unit="payee",
+        file=sys.stderr,
+        mininterval=2,
+    ):
         valid = method_validate(
             type="us_bank_account",
             currency="USD",
@@ -185,12 +201,13 @@ def setup(count: int) -> tuple[object, list[dict[str, object]]]:
         )
         methods.append(
             PayoutMethod(
+                pk=method_id,
                 payee=payee,
                 type=valid.type,
                 currency=valid.currency,
                 country=valid.country,
                 holder_name=valid.holder_name,
-                secret_encrypted=encrypt_json(valid.secret),
+                secret_encrypted=method_secret_seal(method_id, valid.secret),
                 public=valid.public,
                 last4=valid.last4,
                 fingerprint=fingerprint(valid.fingerprint_source),

@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
-from config import embedded
+from config import embedded, fail_closed
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,14 +27,52 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
 env.read_env(str(BASE_DIR / ".env"), recurse=False)
 
+# Configuration fails closed. Only an explicit DEVELOPMENT=true (a development machine: `make
+# run`, the tests and CI set it) lets the secrets and ALLOWED_HOSTS default; anywhere else each
+# must be given, and start-up stops with an error naming every one that is missing or unfit
+# (config.fail_closed). The HTTPS settings below are on unless DEVELOPMENT is set.
+DEVELOPMENT = env.bool("DEVELOPMENT", False)
 PRODUCTION = env.bool("PRODUCTION", False)
 DEBUG = env.bool("DEBUG", False)
+if DEVELOPMENT:
+    # The secrets `make run` generated for this checkout (config.stack), so that a plain
+    # manage.py command reads what the running stack wrote.
+    env.read_env(str(embedded.local_dir() / embedded.DEVELOPMENT_SECRETS), recurse=False)
+_problems: list[str] = []
+if DEVELOPMENT and PRODUCTION:
+    _problems.append("PRODUCTION and DEVELOPMENT are both set: unset one")
+if DEBUG and not DEVELOPMENT:
+    _problems.append("DEBUG needs DEVELOPMENT=true: its error pages show settings and source")
 SECRET_KEY = env.str("SECRET_KEY", "") or (
-    "insecure-local-development-key-only" if DEBUG or not PRODUCTION else ""
+    fail_closed.development_secret_key() if DEVELOPMENT else ""
 )
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when PRODUCTION is set")
-ALLOWED_HOSTS = [h.strip() for h in env.list("ALLOWED_HOSTS", ["*"], subcast=str) if h.strip()]
+_key_problem = fail_closed.secret_key_problem(SECRET_KEY, development=DEVELOPMENT, debug=DEBUG)
+if _key_problem:
+    _problems.append(_key_problem)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in env.list("ALLOWED_HOSTS", ["*"] if DEVELOPMENT else [], subcast=str)
+    if h.strip()
+]
+if not ALLOWED_HOSTS:
+    _problems.append("ALLOWED_HOSTS must be set (comma-separated host names this site serves)")
+elif "*" in ALLOWED_HOSTS and not DEVELOPMENT:
+    _problems.append("ALLOWED_HOSTS=* is refused outside DEVELOPMENT: name the hosts")
+
+# HTTPS only, outside development. SECURE_SSL_REDIRECT redirects plain HTTP (but /healthz, which
+# load balancers probe over HTTP); behind a proxy that terminates TLS, set
+# TRUST_X_FORWARDED_PROTO=true, and only if that proxy sets X-Forwarded-Proto itself and drops a
+# client's. HSTS tells browsers to use HTTPS for a year, subdomains included.
+SESSION_COOKIE_SECURE = not DEVELOPMENT
+CSRF_COOKIE_SECURE = not DEVELOPMENT
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", False) else None
+)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 365 * 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEVELOPMENT
+SECURE_HSTS_PRELOAD = not DEVELOPMENT
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -289,21 +327,33 @@ CELERY_BEAT_SCHEDULE = {
 
 # Sensitive payout-method values (account numbers, IBANs, card tokens, local-rail ids) are
 # encrypted at rest with Fernet. FIELD_ENCRYPTION_KEYS holds comma-separated Fernet keys, newest
-# first: the first encrypts, all of them decrypt, so a key can be rotated in. Outside production a
-# key derived from SECRET_KEY is used when it is unset.
+# first: the first encrypts, all of them decrypt, so a key can be rotated in (`manage.py
+# rotate_encryption_keys`). Required outside DEVELOPMENT; there, a key derived from SECRET_KEY is
+# used when it is unset.
 FIELD_ENCRYPTION_KEYS = [
     k.strip() for k in env.list("FIELD_ENCRYPTION_KEYS", [], subcast=str) if k.strip()
 ]
-if not FIELD_ENCRYPTION_KEYS and PRODUCTION:
-    raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when PRODUCTION is set")
+if not FIELD_ENCRYPTION_KEYS and not DEVELOPMENT:
+    _problems.append("FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first)")
+_problems.extend(fail_closed.fernet_key_problems(FIELD_ENCRYPTION_KEYS))
 
 # The sandbox provider: the far side of the wallet, card and local rails, served over HTTP by
 # `python -m sandbox` (make run starts it). Our adapter reaches it at SANDBOX_URL with
 # SANDBOX_API_KEY; it signs its callbacks to /callbacks/sandbox with SANDBOX_WEBHOOK_SECRET.
-# The defaults are the sandbox's own.
+# Under DEVELOPMENT the secrets default to the sandbox's own; elsewhere they are required.
 SANDBOX_URL = env.str("SANDBOX_URL", "http://127.0.0.1:8100")
-SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", "sk_sandbox_test")
-SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", "whsec_sandbox_test")
+SANDBOX_API_KEY = env.str("SANDBOX_API_KEY", "sk_sandbox_test" if DEVELOPMENT else "")
+_sandbox_secret = "whsec_sandbox_test" if DEVELOPMENT else ""
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", _sandbox_secret)
+_problems.extend(
+    f"{name} must be set"
+    for name, value in (
+        ("SANDBOX_API_KEY", SANDBOX_API_KEY),
+        ("SANDBOX_WEBHOOK_SECRET", SANDBOX_WEBHOOK_SECRET),
+    )
+    if not value
+)
+fail_closed.refuse(_problems)
 # How long a worker's claim on outbox work lasts: past it, the sweeper hands the work (an
 # attempt whose outcome was never recorded, say) to another worker.
 PAYOUTS_OUTBOX_LEASE_S = env.float("PAYOUTS_OUTBOX_LEASE_S", 60)

@@ -5,6 +5,11 @@ Resolves the database and the broker (the embedded servers of ``config.embedded`
 superuser, static files), then runs gunicorn, a Celery worker and Celery beat as child processes
 that share those servers through the exported URLs.
 
+It is a development machine's stack: it sets ``DEVELOPMENT=true`` unless the environment says
+otherwise, generates this checkout's development secrets once
+(``embedded.development_secrets_ensure``), serves on 127.0.0.1 only, and gives the demo admin
+user a generated password, printed once when the user is created and stored only as its hash.
+
 SIGINT or SIGTERM stops the children (TERM, then KILL after a grace period) and then the embedded
 servers this launcher resolved. A child that dies on its own stops the others and the launcher
 exits non-zero.
@@ -13,6 +18,7 @@ exits non-zero.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,8 +46,10 @@ from config.processes import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
 DEMO_USERNAME = "admin"
-DEMO_PASSWORD = "admin"  # noqa: S105  # demo credentials, printed on purpose
 DEMO_EMAIL = "admin@example.com"
+# Every server the stack starts listens here only: a development machine's stack, demo data and
+# all, is nobody else's to reach.
+BIND_HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
 _env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
@@ -49,6 +57,9 @@ _env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
 
 def _resolve_servers() -> embedded.Servers:
     """Start the embedded servers for unset URLs and export the URLs (see config.embedded)."""
+    os.environ.setdefault("DEVELOPMENT", "true")
+    if _env.bool("DEVELOPMENT"):
+        embedded.development_secrets_ensure()
     servers = embedded.ensure_servers()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     return servers
@@ -97,26 +108,27 @@ def _has_command(name: str) -> bool:
     return result.returncode == 0
 
 
-def _ensure_demo_superuser() -> bool:
-    """Create the demo superuser unless a user of that name exists; True when it was created."""
-    import django
-    from django.contrib.auth import get_user_model
-    from django.db import IntegrityError, connections, transaction
+def _ensure_demo_superuser() -> str | None:
+    """Create the demo superuser unless a user of that name exists.
 
-    django.setup()
+    Returns its generated password when it was created now, else None. The password is for
+    the banner only: the database keeps Django's hash of it, and nothing else does.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import IntegrityError, transaction
+
     user_model = get_user_model()
+    if user_model.objects.filter(username=DEMO_USERNAME).exists():
+        return None
+    password = secrets.token_urlsafe(18)
     try:
-        if user_model.objects.filter(username=DEMO_USERNAME).exists():
-            return False
         with transaction.atomic():
             user_model.objects.create_superuser(
-                username=DEMO_USERNAME, email=DEMO_EMAIL, password=DEMO_PASSWORD
+                username=DEMO_USERNAME, email=DEMO_EMAIL, password=password
             )
     except IntegrityError:
-        return False  # another launcher created it a moment ago
-    finally:
-        connections.close_all()
-    return True
+        return None  # another launcher created it a moment ago
+    return password
 
 
 def _run_steps(stop: Stop, steps: list[tuple[str, list[str]]]) -> bool:
@@ -127,15 +139,25 @@ def _run_steps(stop: Stop, steps: list[tuple[str, list[str]]]) -> bool:
 
 
 def _demo_superuser_note() -> str:
+    import django
     from django.conf import settings
+    from django.db import connections
 
-    if settings.PRODUCTION:
-        return "PRODUCTION is set: no demo superuser was created"
-    if _ensure_demo_superuser():
-        return f"user {DEMO_USERNAME}, password {DEMO_PASSWORD} (created now)"
+    if not settings.DEVELOPMENT:
+        return "DEVELOPMENT is not set: no demo superuser was created"
+    django.setup()
+    try:
+        password = _ensure_demo_superuser()
+    finally:
+        connections.close_all()
+    if password is not None:
+        return (
+            f"user {DEMO_USERNAME}, password {password} (generated now and shown only this once; "
+            "only its hash is kept)"
+        )
     return (
-        f"user {DEMO_USERNAME}, password {DEMO_PASSWORD} "
-        "(the user existed already; its password was left as it was)"
+        f"user {DEMO_USERNAME} (it existed already; its password was shown when it was created: "
+        f"make manage ARGS='changepassword {DEMO_USERNAME}' sets a new one)"
     )
 
 
@@ -174,17 +196,17 @@ def _sandbox_port() -> int:
     return int(str(settings.SANDBOX_URL).rsplit(":", 1)[-1].rstrip("/"))
 
 
-def _start_children(port: int) -> list[Child]:
+def _child_specs(port: int) -> list[tuple[str, list[str]]]:
+    """Each child's name and ``python -m`` arguments."""
     schedule = embedded.local_dir() / "celerybeat-schedule"
-    schedule.parent.mkdir(parents=True, exist_ok=True)
-    specs = [
+    return [
         (
             "web",
             [
                 "gunicorn",
                 "config.wsgi:application",
                 "--bind",
-                f"0.0.0.0:{port}",
+                f"{BIND_HOST}:{port}",
                 "--workers",
                 "2",
                 "--graceful-timeout",
@@ -218,7 +240,7 @@ def _start_children(port: int) -> list[Child]:
             [
                 "sandbox",
                 "--host",
-                "127.0.0.1",
+                BIND_HOST,
                 "--port",
                 str(_sandbox_port()),
                 "--redis-url",
@@ -232,10 +254,11 @@ def _start_children(port: int) -> list[Child]:
             ],
         ),
     ]
-    children: list[Child] = []
-    for name, args in specs:
-        children.append(_start(name, args))
-    return children
+
+
+def _start_children(port: int) -> list[Child]:
+    (embedded.local_dir() / "celerybeat-schedule").parent.mkdir(parents=True, exist_ok=True)
+    return [_start(name, args) for name, args in _child_specs(port)]
 
 
 def _is_ready(port: int) -> bool:

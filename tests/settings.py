@@ -5,12 +5,24 @@ run`` is the other): for each of ``DATABASE_URL`` / ``REDIS_URL`` that is unset,
 server starts (or is reused) under ``PAYOUTS_LOCAL_DIR`` and its URL is exported, so the worker
 processes the tests start share it. ``tests/conftest.py`` stops what this started when the session
 ends.
+
+The session is a development machine (``DEVELOPMENT=true``), with a ``SECRET_KEY`` and a field
+encryption key generated for it and exported likewise, so that its workers sign and decrypt as
+it does. Values already in the environment are kept.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+
+from cryptography.fernet import Fernet
+
 from config import embedded
 
+os.environ.setdefault("DEVELOPMENT", "true")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 servers = embedded.ensure_servers()
 
 from config.settings import *  # noqa: E402, F403

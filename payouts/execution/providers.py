@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from core.crypto import decrypt_json
 from payouts.lifecycle.models import Payout
+from payouts.payees.secrets import method_secret
 from rails.providers.base import RailAdapter
 from rails.providers.registry import adapter_create
 from rails.types import Destination, SubmitRequest
@@ -23,7 +23,7 @@ def submit_request(payout: Payout, idempotency_key: str) -> SubmitRequest:
     method = payout.method
     details = {
         **{k: str(v) for k, v in method.public.items()},
-        **decrypt_json(method.secret_encrypted),
+        **method_secret(method),
     }
     return SubmitRequest(
         idempotency_key=idempotency_key,

@@ -10,7 +10,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.crypto import encrypt_json, fingerprint
+from core.crypto import fingerprint
+from core.db.ids import ids_reserve
 from core.errors import InvalidInput, require_id
 from payouts.common.errors import DuplicatePayee
 from payouts.payees import events
@@ -24,6 +25,7 @@ from payouts.payees.models import (
     PayoutSchedule,
 )
 from payouts.payees.schedules import schedule_set
+from payouts.payees.secrets import method_secret_seal
 from payouts.payees.selectors import method_missing, payee_get
 from payouts.platforms.models import Platform, ScheduleFrequency
 from rails.methods import method_validate
@@ -148,13 +150,16 @@ def method_add(
     with transaction.atomic():
         # Locked for the event's sequence number.
         payee = Payee.objects.select_for_update(no_key=True).get(pk=payee.pk)
+        # The id first: the token is bound to the row that stores it (payouts.payees.secrets).
+        (method_id,) = ids_reserve(PayoutMethod)
         method = PayoutMethod.objects.create(
+            pk=method_id,
             payee=payee,
             type=valid.type,
             currency=valid.currency,
             country=valid.country,
             holder_name=valid.holder_name or payee.legal_name,
-            secret_encrypted=encrypt_json(valid.secret),
+            secret_encrypted=method_secret_seal(method_id, valid.secret),
             public=valid.public,
             last4=valid.last4,
             fingerprint=fingerprint(valid.fingerprint_source),

@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import crypto
-from core.crypto import DecryptionError, decrypt_json, encrypt_json, fingerprint, rotate
+from core.crypto import (
+    DecryptionError,
+    decrypt_json,
+    encrypt_json,
+    fingerprint,
+    reseal,
+    rotate,
+)
 
 SECRET = {"iban": "DE89370400440532013000", "holder": "Zoë Ünal"}
 
@@ -157,3 +164,54 @@ def test_the_multi_fernet_is_built_once_per_key_set(key: str) -> None:
         after = crypto._multi_fernet.cache_info()
     assert after.misses == before.misses
     assert after.hits == before.hits + 2
+
+
+def test_a_token_bound_to_one_row_opens_there_only(key: str) -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        token = encrypt_json(SECRET, context="payouts_payoutmethod:7")
+        assert decrypt_json(token, context="payouts_payoutmethod:7") == SECRET
+        for elsewhere in ("payouts_payoutmethod:8", "payouts_payoutmethod:70", "other:7"):
+            with pytest.raises(DecryptionError, match="another row"):
+                decrypt_json(token, context=elsewhere)
+        # Nor where an unbound token is expected.
+        with pytest.raises(DecryptionError):
+            decrypt_json(token)
+
+
+def test_an_unbound_token_does_not_open_where_a_bound_one_is_expected(key: str) -> None:
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        with pytest.raises(DecryptionError, match="not bound"):
+            decrypt_json(encrypt_json(SECRET), context="payouts_payoutmethod:7")
+
+
+@given(values=st.dictionaries(st.text(), st.text(), max_size=5), row=st.integers(1, 2**63 - 1))
+def test_any_mapping_bound_to_any_row_round_trips(values: dict[str, str], row: int) -> None:
+    context = f"payouts_payoutmethod:{row}"
+    assert decrypt_json(encrypt_json(values, context=context), context=context) == values
+
+
+def test_reseal_moves_a_token_to_the_newest_key_and_binds_it_once() -> None:
+    old, new = new_key(), new_key()
+    context = "payouts_payoutmethod:7"
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        legacy = encrypt_json(SECRET)
+        bound_old = encrypt_json(SECRET, context=context)
+        assert reseal(bound_old, context=context) is None  # already current
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
+        # An unbound token is bound only when the caller says it may be one (a migration).
+        with pytest.raises(DecryptionError):
+            reseal(legacy, context=context)
+        from_legacy = reseal(legacy, context=context, accept_unbound=True)
+        from_bound = reseal(bound_old, context=context)
+        assert from_legacy is not None and from_bound is not None
+        assert reseal(from_legacy, context=context) is None
+        assert reseal(from_bound, context=context, accept_unbound=True) is None
+        # Unbound tokens (context None) stay unbound, under the newest key.
+        unbound = reseal(legacy, context=None)
+        assert unbound is not None and reseal(unbound, context=None) is None
+        with pytest.raises(DecryptionError):
+            reseal(bound_old, context="payouts_payoutmethod:8")
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new]):
+        assert decrypt_json(from_legacy, context=context) == SECRET
+        assert decrypt_json(from_bound, context=context) == SECRET
+        assert decrypt_json(unbound) == SECRET

@@ -1,4 +1,4 @@
-"""Input parsing, output files and progress bars shared by the ledger's management commands.
+"""Input parsing and output files shared by the ledger's management commands.
 
 Bad input becomes a ``CommandError`` with a plain message (exit status 1, no traceback); a
 malformed argument is refused by the parser itself (exit status 2, with the usage line).
@@ -14,10 +14,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TextIO
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.core.management.base import CommandError, CommandParser
 
 from ledger import selectors
 from ledger.types import BookInfo
@@ -47,14 +46,6 @@ def add_book_argument(parser: CommandParser, *, required: bool = True) -> None:
     )
 
 
-def add_progress_argument(parser: CommandParser) -> None:
-    parser.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="do not show a progress bar (it is hidden anyway when stderr is not a terminal)",
-    )
-
-
 def book_resolve(value: str) -> BookInfo:
     """The book with this code or, failing that, this numeric id; ``CommandError`` if neither."""
     text = value.strip()
@@ -64,27 +55,6 @@ def book_resolve(value: str) -> BookInfo:
     if book is None:
         raise CommandError(f"unknown book {value!r}: give an existing book code or id")
     return book
-
-
-def progress_bar(
-    command: BaseCommand, *, total: int | None, desc: str, unit: str, enabled: bool
-) -> tqdm[Any]:
-    """A tqdm bar on the command's stderr, shown only when ``enabled`` and stderr is a TTY."""
-    # tqdm redraws with carriage returns; Django's OutputWrapper would add a newline to each.
-    stream = cast(TextIO, getattr(command.stderr, "_out", sys.stderr))
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit=unit,
-        file=stream,
-        disable=not (enabled and stream.isatty()),
-    )
-
-
-def bar_print(command: BaseCommand, bar: tqdm[Any], text: str) -> None:
-    """Print a line on the command's stdout without tearing the progress bar on a terminal."""
-    with bar.external_write_mode(file=getattr(command.stdout, "_out", sys.stdout)):
-        command.stdout.write(text)
 
 
 @contextmanager

@@ -8,15 +8,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from xlsxwriter.exceptions import FileCreateError
 
 from core.errors import DomainError
+from core.progress import add_progress_argument, progress_bar
 from ledger import exports, selectors
 from ledger.management.commands import (
     add_book_argument,
-    add_progress_argument,
     book_resolve,
     date_arg,
     output_check,
     output_file,
-    progress_bar,
     stdout_may_close,
 )
 

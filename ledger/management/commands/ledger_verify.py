@@ -6,14 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.progress import add_progress_argument, bar_print, progress_bar
 from ledger import selectors
-from ledger.management.commands import (
-    add_book_argument,
-    add_progress_argument,
-    bar_print,
-    book_resolve,
-    progress_bar,
-)
+from ledger.management.commands import add_book_argument, book_resolve
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
+from core.progress import add_progress_argument, progress_bar
 from ledger import services
-from ledger.management.commands import add_progress_argument, progress_bar
 from ledger.money import to_minor
 from ledger.types import Direction, EntrySpec, Line
 

@@ -9,14 +9,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
+from core.progress import add_progress_argument, progress_bar
 from ledger import exports, selectors
 from ledger.management.commands import (
     add_book_argument,
-    add_progress_argument,
     book_resolve,
     date_arg,
     output_file,
-    progress_bar,
     stdout_may_close,
 )
 from ledger.money import currency_exponent

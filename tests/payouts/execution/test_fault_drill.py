@@ -5,7 +5,7 @@ bank paid after failing (0013) must have one open exception, and the ledger must
 
 It takes minutes, so it runs only when asked:
 
-    FAULT_DRILL=1000 .venv/bin/pytest tests/payouts/execution/test_fault_drill.py -s -p no:cacheprovider
+    FAULT_DRILL=1000 .venv/bin/pytest -s tests/payouts/execution/test_fault_drill.py
 
 (the number is how many payouts; the summary is printed at the end).
 """

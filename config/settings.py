@@ -382,6 +382,16 @@ WEBHOOK_RETRY_WINDOW_S = env.float("WEBHOOK_RETRY_WINDOW_S", 3 * 86400)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
 WEBHOOK_DISABLE_AFTER_S = env.float("WEBHOOK_DISABLE_AFTER_S", 3 * 86400)
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", 8)
+# Webhooks never reach link-local addresses (cloud metadata among them), shared (CGNAT),
+# multicast, reserved or unspecified ones, whatever the settings (webhooks/destinations.py).
+# Loopback and private networks only with WEBHOOK_ALLOW_PRIVATE_NETWORKS, for receivers on this
+# machine: `make run` and the tests set it; production refuses it, and wants https.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+if PRODUCTION and WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS must not be set when PRODUCTION is set: platforms' "
+        "webhooks would reach this deployment's own network"
+    )
 
 LOGGING = {
     "version": 1,

@@ -62,7 +62,19 @@ def _resolve_servers() -> embedded.Servers:
         embedded.development_secrets_ensure()
     servers = embedded.ensure_servers()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    allow_local_webhook_receivers()
     return servers
+
+
+def allow_local_webhook_receivers() -> None:
+    """Let the processes this launcher starts deliver webhooks to loopback and private networks
+    (the receivers of a development stack, such as the quickstart's on 127.0.0.1), unless
+    PRODUCTION is set or WEBHOOK_ALLOW_PRIVATE_NETWORKS is set already, in the environment or
+    in .env (which loading the settings has read into the environment)."""
+    from django.conf import settings
+
+    if not settings.PRODUCTION:
+        os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
 
 
 def _stop_servers(servers: embedded.Servers) -> None:

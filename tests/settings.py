@@ -27,4 +27,7 @@ servers = embedded.ensure_servers()
 
 from config.settings import *  # noqa: E402, F403
 
+# The tests' webhook receivers listen on 127.0.0.1 (tests/workers.py passes this on to workers).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  # whitenoise expects it

@@ -41,6 +41,8 @@ def celery_worker(
         "SANDBOX_URL": str(settings.SANDBOX_URL),
         "SANDBOX_API_KEY": str(settings.SANDBOX_API_KEY),
         "SANDBOX_WEBHOOK_SECRET": str(settings.SANDBOX_WEBHOOK_SECRET),
+        # The tests' receivers are on 127.0.0.1 (tests/settings.py), unless a test says not.
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": str(bool(settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)),
         **(env or {}),
     }
     hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@localhost"

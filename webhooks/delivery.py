@@ -29,16 +29,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
 
-import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.db.names import table
-from webhooks import signing
+from webhooks import outbound, signing
 from webhooks.endpoints import (
     api_datetime,
     endpoint_disable,
@@ -177,40 +175,28 @@ def _requests(delivery_ids: list[int]) -> list[Request]:
     return requests
 
 
-@lru_cache(maxsize=4)
-def _client(timeout_s: float) -> httpx.Client:
-    # Redirects are not followed: a 3xx is an answer other than 2xx, so a failure.
-    return httpx.Client(
-        timeout=timeout_s,
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-    )
-
-
 def post(request: Request) -> Outcome:
-    """POST one request (no database, no lock): its status code and the start of its answer,
-    or the error that prevented one. Never raises for a network failure."""
-    client = _client(float(settings.WEBHOOK_TIMEOUT_S))
+    """POST one request (no database, no lock; ``webhooks.outbound``): its status code and the
+    start of its answer, or why there was none, in words that say nothing of our network. Never
+    raises for a network failure."""
     started = time.monotonic()
     status_code: int | None = None
     excerpt = b""
     error = ""
     try:
-        with client.stream(
-            "POST", request.url, content=request.body, headers=request.headers
-        ) as response:
-            status_code = response.status_code
-            # Only the start of the answer is kept; a large body is not read.
-            for chunk in response.iter_bytes():
-                excerpt += chunk
-                if len(excerpt) >= EXCERPT_CHARS:
-                    break
-    except httpx.TimeoutException:
-        error = f"timed out after {settings.WEBHOOK_TIMEOUT_S} s"
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        answer = outbound.post(
+            request.url,
+            request.body,
+            request.headers,
+            timeout_s=float(settings.WEBHOOK_TIMEOUT_S),
+            excerpt_bytes=EXCERPT_CHARS,
+        )
+    except outbound.Failed as exc:
+        error = exc.reason
+    else:
+        status_code, excerpt = answer.status_code, answer.excerpt
     latency_ms = round((time.monotonic() - started) * 1000)
-    if status_code is not None and not 200 <= status_code < 300 and not error:
+    if status_code is not None and not 200 <= status_code < 300:
         error = f"HTTP {status_code}"
     return Outcome(
         status_code=status_code,

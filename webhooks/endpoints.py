@@ -29,7 +29,7 @@ from django.utils import timezone
 from core.crypto import decrypt_json, encrypt_json
 from core.db.names import table
 from core.errors import InvalidInput
-from webhooks import registry
+from webhooks import destinations, registry
 from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointDisabled
 from webhooks.events import DELIVER_CHUNK, deliver_enqueue, deliveries_insert
 from webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
@@ -89,8 +89,10 @@ def _new_secret() -> tuple[str, str]:
 
 
 def url_validate(value: object) -> str:
-    """An endpoint URL: http or https, a host name or IP address, no credentials and no
-    fragment, at most 2000 characters. Raises ``InvalidUrl`` (field ``url``)."""
+    """An endpoint URL: http or https (https only in production), a host name or IP address
+    that webhooks may reach (``webhooks.destinations``; a name is resolved now, and again at
+    every delivery), no credentials and no fragment, at most 2000 characters. Raises
+    ``InvalidUrl`` (field ``url``)."""
 
     def invalid(why: str) -> InvalidUrl:
         return InvalidUrl(f"url {why}", field="url")
@@ -122,6 +124,10 @@ def url_validate(value: object) -> str:
         labels = host.split(".")
         if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
             raise invalid("has an invalid host name") from None
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    refusal = destinations.host_refusal(parts.scheme, host, port)
+    if refusal:
+        raise InvalidUrl(refusal, field="url")
     return url
 
 

@@ -72,6 +72,52 @@ def test_create_rejects_bad_input(api: Api, body: dict[str, Any], code: str, fie
 
 
 @pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        (
+            "http://169.254.10.1/",
+            "url's host is a link-local, shared, multicast, reserved or unspecified address, "
+            "which webhooks never reach",
+        ),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "url's host is a cloud metadata service, which webhooks never reach",
+        ),
+        (
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "url's host is a cloud metadata service, which webhooks never reach",
+        ),
+        (
+            "http://2130706433/",
+            "url's host looks like an IPv4 address but is not written as four decimal numbers",
+        ),
+        (
+            "http://127.0.0.1:6379/",
+            "url's host is a loopback or private network address, which webhooks do not reach",
+        ),
+        (
+            "http://[::1]/",
+            "url's host is a loopback or private network address, which webhooks do not reach",
+        ),
+    ],
+)
+def test_create_refuses_internal_destinations(api: Api, settings, url: str, detail: str) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    body = assert_problem(
+        api.post("/v1/webhook-endpoints", {"url": url}), 400, "invalid_url", "url"
+    )
+    assert body["detail"] == detail
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_update_refuses_internal_destinations(api: Api, endpoint: dict[str, Any], settings) -> None:
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    path = f"/v1/webhook-endpoints/{endpoint['id']}"
+    assert_problem(api.patch(path, {"url": "http://10.0.0.7/hooks"}), 400, "invalid_url", "url")
+    assert api.get(path).json()["url"] == URL
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [({"expires_in_s": -1}, "expires_in_s"), ({"expires_in_s": 10**9}, "expires_in_s")],
 )

@@ -44,6 +44,19 @@ def test_a_bad_value_names_its_variable(
     assert f'Environment variable "{name}" invalid: {complaint}' in result.stderr
 
 
+def test_production_refuses_webhooks_to_private_networks(tmp_path: Path) -> None:
+    production = {
+        "PRODUCTION": "true",
+        "SECRET_KEY": "a-production-secret",
+        "FIELD_ENCRYPTION_KEYS": "bXlfdGVzdF9rZXlfdGhhdF9pc18zMl9ieXRlc19sb25nIQ==",
+    }
+    result = _import_settings(tmp_path, **production, WEBHOOK_ALLOW_PRIVATE_NETWORKS="true")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: WEBHOOK_ALLOW_PRIVATE_NETWORKS must not be set" in result.stderr
+    allowed_not = _import_settings(tmp_path, **production, WEBHOOK_ALLOW_PRIVATE_NETWORKS="false")
+    assert allowed_not.returncode == 0, allowed_not.stderr
+
+
 def test_good_values_are_read(tmp_path: Path) -> None:
     result = subprocess.run(  # fixed arguments
         [

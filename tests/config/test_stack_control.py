@@ -126,3 +126,46 @@ def test_a_stale_pid_file_is_ignored(stack_env: dict[str, str]) -> None:
     assert not (local / "stack.pid").exists()
     assert _stack(stack_env, "clean-local").returncode == 0
     assert not local.exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "true"),
+        ({"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"}, "false"),
+        (
+            {
+                "PRODUCTION": "true",
+                "SECRET_KEY": "a-production-secret",
+                "FIELD_ENCRYPTION_KEYS": "bXlfdGVzdF9rZXlfdGhhdF9pc18zMl9ieXRlc19sb25nIQ==",
+            },
+            "unset",
+        ),
+    ],
+)
+def test_the_stack_lets_webhooks_reach_its_local_receivers(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    """make run's processes may deliver to 127.0.0.1 (the quickstart's receiver), unless told
+    otherwise or in production."""
+    base = {k: v for k, v in os.environ.items() if k not in {"WEBHOOK_ALLOW_PRIVATE_NETWORKS"}}
+    result = subprocess.run(  # fixed arguments
+        [
+            sys.executable,
+            "-c",
+            "import os; from config import stack; stack.allow_local_webhook_receivers(); "
+            "print(os.environ.get('WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'unset'))",
+        ],
+        cwd=BASE_DIR,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PAYOUTS_LOCAL_DIR": str(tmp_path / "local"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == expected

@@ -14,7 +14,7 @@ from payouts.lifecycle.models import Payout
 from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
 from tests.api.conftest import Api, assert_problem
-from tests.support.payouts import balances
+from tests.support.payouts import balances, pay
 from webhooks.models import Event, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -94,4 +94,71 @@ def test_an_over_precise_amount_is_refused_never_rounded(
         ("/v1/payouts", {**ready, "amount": OVER_PRECISE}),
     ):
         assert_problem(api.post(path, body), 400, "invalid_amount", "amount")
+    assert world(platform, payee) == before
+
+
+# --- unknown fields --------------------------------------------------------------------------
+
+
+def test_a_misspelt_scheduled_for_is_400_and_pays_nothing(
+    api: Api, ready: dict[str, Any], platform: Platform, payee: Payee
+) -> None:
+    before = world(platform, payee)
+    body = {**ready, "amount": "25.00", "schedule_for": "2030-01-01T00:00:00Z"}
+    problem = assert_problem(api.post("/v1/payouts", body), 400, "validation_error")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("schedule_for", "unknown_field")
+    ]
+    assert problem["detail"].startswith("schedule_for: unknown field")
+    assert world(platform, payee) == before
+
+
+def _bodies(ready: dict[str, Any], ids: dict[str, int]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, a valid body) for every operation that takes a JSON body."""
+    payee, payout, endpoint, event = ids["payee"], ids["payout"], ids["endpoint"], ids["event"]
+    method = ids["method"]
+    item = {**ready, "amount": "1.00"}
+    return [
+        ("POST", "/v1/payouts", {**ready, "amount": "1.00"}),
+        ("POST", f"/v1/payouts/{payout}/cancel", {"reason": "duplicate"}),
+        ("POST", "/v1/fundings", {"amount": "1.00", "currency": "USD", "reference": "w-1"}),
+        ("POST", "/v1/earnings", {"payee": payee, "amount": "1.00", "currency": "USD"}),
+        ("POST", "/v1/payout-batches", {"description": "week 45", "items": [item]}),
+        (
+            "POST",
+            "/v1/payees",
+            {"external_id": "new-1", "type": "individual", "name": "Ann", "country": "US"},
+        ),
+        ("PATCH", f"/v1/payees/{payee}", {"name": "Ada King"}),
+        ("POST", f"/v1/payees/{payee}/payout-methods/{method}/disable", {"reason": "closed"}),
+        ("POST", "/v1/webhook-endpoints", {"url": "https://example.com/hooks"}),
+        ("PATCH", f"/v1/webhook-endpoints/{endpoint}", {"description": "ops"}),
+        ("POST", f"/v1/webhook-endpoints/{endpoint}/rotate-secret", {"expires_in_s": 60}),
+        ("POST", f"/v1/events/{event}/redeliver", {"endpoint": endpoint}),
+    ]
+
+
+def test_unknown_fields_in_every_create_and_update_body_are_400_naming_them(
+    api: Api, ready: dict[str, Any], platform: Platform, payee: Payee
+) -> None:
+    """Every body is checked by the same rule: a field the operation does not define is named in
+    a 400, never ignored, and nothing is written."""
+    method = PayoutMethod.objects.get(payee=payee)
+    payout = pay(platform, payee, method, "5.00")
+    endpoint = api.post("/v1/webhook-endpoints", {"url": "https://example.com/a"}).json()
+    event = Event.objects.filter(platform=platform).latest("id")
+    ids = {
+        "payee": payee.id,
+        "method": method.id,
+        "payout": payout.id,
+        "endpoint": endpoint["id"],
+        "event": event.id,
+    }
+    before = world(platform, payee)
+    for verb, path, body in _bodies(ready, ids):
+        send = api.post if verb == "POST" else api.patch
+        response = send(path, {**body, "colour": "red", "amont": "1.00"})
+        problem = assert_problem(response, 400, "validation_error")
+        fields = [(e["field"], e["code"]) for e in problem["errors"]]
+        assert fields == [("amont", "unknown_field"), ("colour", "unknown_field")], (path, fields)
     assert world(platform, payee) == before

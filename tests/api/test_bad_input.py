@@ -162,3 +162,49 @@ def test_unknown_fields_in_every_create_and_update_body_are_400_naming_them(
         fields = [(e["field"], e["code"]) for e in problem["errors"]]
         assert fields == [("amont", "unknown_field"), ("colour", "unknown_field")], (path, fields)
     assert world(platform, payee) == before
+
+
+# --- payee names -----------------------------------------------------------------------------
+
+NEW_PAYEE = {"external_id": "new-1", "type": "individual", "country": "US"}
+# ISO 20022's Max140Text, the longest name any of our rails carries (docs/api.md).
+NAME_MAX_LENGTH = 140
+BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))] + [
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
+def test_payee_names_with_bidirectional_controls_are_400(
+    api: Api, platform: Platform, payee: Payee, control: str
+) -> None:
+    """A name that reorders itself on screen ("Ada\u202eecnalaB") would read differently to
+    finance and to the payee's bank."""
+    before = world(platform, payee)
+    name = f"Ada {control}Lovelace"
+    assert_problem(api.post("/v1/payees", {**NEW_PAYEE, "name": name}), 400, "validation_error")
+    assert_problem(api.patch(f"/v1/payees/{payee.id}", {"name": name}), 400, "validation_error")
+    response = api.patch(f"/v1/payees/{payee.id}", {"name": name})
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("name", "invalid_characters")
+    ]
+    assert world(platform, payee) == before
+
+
+def test_payee_names_longer_than_the_rails_accept_are_400(
+    api: Api, platform: Platform, payee: Payee
+) -> None:
+    before = world(platform, payee)
+    too_long = "A" * (NAME_MAX_LENGTH + 1)
+    for response in (
+        api.post("/v1/payees", {**NEW_PAYEE, "name": too_long}),
+        api.patch(f"/v1/payees/{payee.id}", {"name": too_long}),
+    ):
+        assert_problem(response, 400, "validation_error", "name")
+        assert [e["code"] for e in response.json()["errors"]] == ["max_length"]
+    assert world(platform, payee) == before
+    at_limit = api.post("/v1/payees", {**NEW_PAYEE, "name": "A" * NAME_MAX_LENGTH})
+    assert at_limit.status_code == 201, at_limit.content
+    assert at_limit.json()["name"] == "A" * NAME_MAX_LENGTH

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from api.auth import ApiKeyAuthentication, Caller, HasScope
 from api.pagination import Cursor
+from api.serializers.strict import StrictSerializer
 from api.throttling import PerKeyRateThrottle
 from payouts.platforms.models import Platform
 
@@ -37,20 +38,29 @@ class PlatformView(APIView):
         super().initial(request, *args, **kwargs)
         request._request.api_caller = self.caller.api_key.prefix  # type: ignore[attr-defined]
 
-    def parse(self, serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-        """Validated input, or a 400 with one error per field."""
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+    def parse(self, serializer_class: type[StrictSerializer], data: Any) -> dict[str, Any]:
+        """A validated request body, or a 400 with one error per field. Bodies are strict: a
+        field the operation does not define is an error of its own, never ignored."""
+        assert issubclass(serializer_class, StrictSerializer), (
+            f"{serializer_class.__name__} parses a request body: make it a StrictSerializer"
+        )
+        return _validated(serializer_class, data)
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """Validated query parameters (filters), or a 400."""
+        """Validated query parameters (filters), or a 400. Unknown parameter names are ignored
+        (docs/api.md): a URL may carry a client's own tracking parameters."""
         known = set(serializer_class().fields)
         data = {k: v for k, v in self.request.query_params.items() if k in known}
-        return self.parse(serializer_class, data)
+        return _validated(serializer_class, data)
 
     def page(self, queryset: QuerySet[Any], render: Any) -> Response:
         """One page of ``queryset`` (newest first), each object rendered by ``render``."""
         paginator = Cursor()
         objects = paginator.paginate_queryset(queryset, self.request, view=self) or []
         return paginator.get_paginated_response([render(obj) for obj in objects])
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from api.fields import AmountField, CurrencyField, enum_schema, id_field
 from api.serializers.batch_items import BatchItemOut
 from api.serializers.common import AmountOut, page_of
+from api.serializers.strict import StrictSerializer
 from payouts.batches.models import BatchStatus, PayoutBatch
 from payouts.batches.representation import batch_data
 from payouts.platforms.models import Speed
@@ -82,14 +83,14 @@ class ItemsField(serializers.ListField):
     child = serializers.JSONField()
 
 
-class BatchCreate(serializers.Serializer):
+class BatchCreate(StrictSerializer):
     description = serializers.CharField(
         max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default=""
     )
     items = ItemsField(allow_empty=False)
 
 
-class BatchUpload(serializers.Serializer):
+class BatchUpload(StrictSerializer):
     file = serializers.FileField(
         help_text="A UTF-8 CSV with a header row: payee (or external_id), payout_method, "
         "amount, currency, and optionally speed, description"

@@ -8,11 +8,12 @@ from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, Text, id_field
 from api.serializers.common import AmountOut, page_of
+from api.serializers.strict import StrictSerializer
 from payouts.common.representation import money, when
 from payouts.funds.models import Earning
 
 
-class EarningCreate(serializers.Serializer):
+class EarningCreate(StrictSerializer):
     payee = id_field()
     amount = AmountField()
     currency = CurrencyField()

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from api.fields import id_field
 from api.serializers.common import page_of
+from api.serializers.strict import StrictSerializer
 from api.serializers.webhook_endpoints import EVENT_TYPES
 from payouts.common.representation import when
 from webhooks.models import Event, WebhookDelivery
@@ -48,7 +49,7 @@ def event_data(event: Event) -> dict[str, Any]:
     }
 
 
-class Redeliver(serializers.Serializer):
+class Redeliver(StrictSerializer):
     endpoint = id_field(required=False, help_text="Only this endpoint (default: every one)")
 
 

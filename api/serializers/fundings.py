@@ -8,11 +8,12 @@ from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, Text
 from api.serializers.common import AmountOut, page_of
+from api.serializers.strict import StrictSerializer
 from payouts.common.representation import money, when
 from payouts.funds.models import Funding, FundingStatus
 
 
-class FundingCreate(serializers.Serializer):
+class FundingCreate(StrictSerializer):
     amount = AmountField()
     currency = CurrencyField()
     reference = Text(max_length=200)

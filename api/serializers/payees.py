@@ -13,6 +13,7 @@ from api.fields import Text
 from api.serializers.common import page_of
 from api.serializers.strict import StrictSerializer, choice, has_bad_characters
 from payouts.payees.models import Payee, PayeeStatus, PayeeType
+from payouts.payees.names import BIDI_MESSAGE, NAME_MAX_LENGTH, has_bidi_controls
 from payouts.payees.representation import payee_data
 
 METADATA_MAX_KEYS = 50
@@ -84,17 +85,34 @@ class MetadataField(serializers.Field):
 # --- input ---------------------------------------------------------------------------------------
 
 
+class PayeeName(Text):
+    """A legal name the rails can carry (``payouts.payees.names``): the limit and the refused
+    characters are the domain's; checked here too so the error names the API's field."""
+
+    default_error_messages = {"invalid_characters": BIDI_MESSAGE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", f"Legal name, at most {NAME_MAX_LENGTH} characters")
+        super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if has_bidi_controls(value):
+            self.fail("invalid_characters")
+        return value
+
+
 class PayeeCreate(StrictSerializer):
     external_id = Text(max_length=128, help_text="Your id for the payee; unique per platform")
     type = choice(PayeeType.choices, "PayeeType")
-    name = Text(max_length=200, help_text="Legal name")
+    name = PayeeName()
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     country = CountryField()
     metadata = MetadataField(required=False)
 
 
 class PayeeUpdate(StrictSerializer):
-    name = Text(max_length=200, required=False, help_text="Legal name")
+    name = PayeeName(required=False)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     country = CountryField(required=False)
     status = choice(PayeeStatus.choices, "PayeeStatus", required=False)

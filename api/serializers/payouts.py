@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from api.fields import AmountField, CurrencyField, Text, id_field
 from api.serializers.common import AmountOut, page_of
+from api.serializers.strict import StrictSerializer
 from payouts.common.representation import when
 from payouts.lifecycle.models import Payout, PayoutTransition
 from payouts.lifecycle.representation import payout_data
@@ -15,7 +16,7 @@ from payouts.lifecycle.rules import PayoutStatus
 from payouts.platforms.models import Speed
 
 
-class PayoutCreate(serializers.Serializer):
+class PayoutCreate(StrictSerializer):
     payee = id_field()
     payout_method = id_field()
     amount = AmountField()
@@ -33,7 +34,7 @@ class PayoutFilters(serializers.Serializer):
     created_lte = serializers.DateTimeField(required=False)
 
 
-class PayoutCancel(serializers.Serializer):
+class PayoutCancel(StrictSerializer):
     reason = Text(max_length=500, required=False, allow_blank=True)
 
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.fields import Text
 from api.serializers.common import page_of
+from api.serializers.strict import StrictSerializer
 from webhooks.models import EndpointStatus
 from webhooks.registry import event_types
 
@@ -13,7 +14,7 @@ from webhooks.registry import event_types
 EVENT_TYPES = event_types()
 
 
-class EndpointCreate(serializers.Serializer):
+class EndpointCreate(StrictSerializer):
     url = Text(max_length=2000, help_text="http(s) URL that receives events")
     description = Text(max_length=500, required=False, allow_blank=True)
     event_types = serializers.ListField(
@@ -24,7 +25,7 @@ class EndpointCreate(serializers.Serializer):
     )
 
 
-class EndpointUpdate(serializers.Serializer):
+class EndpointUpdate(StrictSerializer):
     url = Text(max_length=2000, required=False)
     description = Text(max_length=500, required=False, allow_blank=True)
     event_types = serializers.ListField(
@@ -35,7 +36,7 @@ class EndpointUpdate(serializers.Serializer):
     status = serializers.ChoiceField(choices=EndpointStatus.choices, required=False)
 
 
-class EndpointRotate(serializers.Serializer):
+class EndpointRotate(StrictSerializer):
     expires_in_s = serializers.IntegerField(
         min_value=0,
         max_value=7 * 86400,

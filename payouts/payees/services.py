@@ -24,6 +24,7 @@ from payouts.payees.models import (
     PayoutMethodChange,
     PayoutSchedule,
 )
+from payouts.payees.names import legal_name_clean
 from payouts.payees.schedules import schedule_set
 from payouts.payees.secrets import method_secret_seal
 from payouts.payees.selectors import method_missing, payee_get
@@ -52,10 +53,7 @@ def _clean_payee(fields: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"type is one of {', '.join(PayeeType.values)}", field="type")
         clean["type"] = fields["type"]
     if "legal_name" in fields:
-        name = fields["legal_name"]
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise InvalidInput("legal_name is 1 to 200 characters", field="legal_name")
-        clean["legal_name"] = name.strip()
+        clean["legal_name"] = legal_name_clean(fields["legal_name"])
     if "email" in fields:
         email = fields["email"] or ""
         try:

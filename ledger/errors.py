@@ -31,6 +31,12 @@ class BelowFloor(DomainError):
     code = "below_floor"
 
 
+class BalanceOutOfRange(DomainError):
+    """The entry would take a balance past what the ledger can hold (a bigint of minor units)."""
+
+    code = "balance_out_of_range"
+
+
 class PeriodClosed(DomainError):
     code = "period_closed"
 

@@ -21,6 +21,8 @@ from ledger.types import Direction, EntrySpec, Line
 MAX_KIND_LENGTH = 64
 MAX_KEY_LENGTH = 255
 MAX_LINES = 1000
+# An amount, like a balance, is a bigint of minor units.
+MAX_AMOUNT_MINOR = 2**63 - 1
 ACCOUNT_CACHE_MAX = 200_000
 
 
@@ -174,6 +176,11 @@ def check(item: Prepared, accounts: dict[int, AccountMeta]) -> None:
         if amount_minor <= 0:
             raise errors.InvalidAmount(
                 f"line {index}: amount must be positive, got {amount_minor} minor units",
+                line=index,
+            )
+        if amount_minor > MAX_AMOUNT_MINOR:
+            raise errors.InvalidAmount(
+                f"line {index}: amount must be at most {MAX_AMOUNT_MINOR} minor units",
                 line=index,
             )
         debit = line.direction is Direction.DEBIT

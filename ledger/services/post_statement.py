@@ -75,7 +75,17 @@ def post_prepared(prepared: list[Prepared]) -> list[EntryInfo]:
     # per connection.
     with psycopg.Cursor(connection.connection, row_factory=class_row(_Row)) as cursor:
         account_ids = sorted({account_id for item in fresh for account_id, _ in item.lines})
-        cursor.execute(_POST_SQL, [entries_json, lines_json, account_ids], prepare=True)
+        try:
+            cursor.execute(_POST_SQL, [entries_json, lines_json, account_ids], prepare=True)
+        except psycopg.errors.NumericValueOutOfRange:
+            # Every amount fits (check() bounds them), so only a balance can have overflowed.
+            # Inside the caller's transaction the statement has aborted it: the caller must
+            # roll back (or have posted in a savepoint), as for any error of the statement.
+            codes = sorted({accounts[a].code for item in fresh for a, _ in item.lines})
+            raise errors.BalanceOutOfRange(
+                "this entry would take a balance past what the ledger can hold",
+                account_codes=codes,
+            ) from None
         rows = cursor.fetchall()
 
     by_key = {(item.spec.book_id, item.spec.idempotency_key): item for item in fresh}

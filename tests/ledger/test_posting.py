@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 from moneyed import Money
 
 from core.errors import DomainError
@@ -249,6 +250,33 @@ def test_cross_book_posting_is_refused(book: BookInfo, accounts: dict[str, Accou
             ],
         )
     assert state() == before
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_a_balance_past_bigint_is_a_typed_error_that_changes_nothing(
+    book: BookInfo, accounts: dict[str, AccountInfo], in_transaction: bool
+) -> None:
+    """Each amount fits a bigint, their sum does not: the post is refused with a typed error
+    naming the account, never a database error, alone or inside the caller's transaction."""
+    fund(book, accounts, BIGINT_MAX - 10)
+    before = state()
+    with pytest.raises(errors.BalanceOutOfRange) as caught:
+        if in_transaction:
+            with transaction.atomic():
+                fund(book, accounts, 11, key="f2")
+        else:
+            fund(book, accounts, 11, key="f2")
+    assert caught.value.code == "balance_out_of_range"
+    assert caught.value.details["account_codes"] == ["cash", "funding"]
+    assert state() == before
+    with pytest.raises(errors.InvalidAmount):
+        fund(book, accounts, BIGINT_MAX + 1, key="f4")  # one amount past it is bad input
+    assert state() == before
+    fund(book, accounts, 10, key="f3")  # up to the limit itself is fine
+    assert balance(accounts["cash"]) == f"{from_minor(BIGINT_MAX, 'USD')} v2"
 
 
 def test_below_floor_names_the_account(book: BookInfo, accounts: dict[str, AccountInfo]) -> None:

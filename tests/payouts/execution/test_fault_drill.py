@@ -41,20 +41,16 @@ ENV = {"PROVIDER_TIMEOUT_S": "1", "PAYOUTS_OUTBOX_LEASE_S": "2", "PAYOUTS_POLL_A
 BROKER_KEYS = ("default", "ledger", "payouts", "webhooks", "unacked", "unacked_index")
 
 
-def _create(platform, make_payee) -> dict[int, str]:
-    """COUNT payouts, 100 per transaction; returns payout id -> its magic value ("" if none)."""
-    fund(platform, f"{COUNT * 30}.00")
-    made: dict[int, str] = {}
-    for start in range(0, COUNT, 100):
-        with transaction.atomic():
-            for n in range(start, min(start + 100, COUNT)):
-                magic = MAGIC.get(n % 20, "")
-                payee = make_payee()
-                earn(platform, payee, "25.00")
-                account = f"0009{n:04d}{magic or '4242'}"
-                payout = pay(platform, payee, bank_method(platform, payee, account), "20.00")
-                made[payout.id] = magic
-    return made
+def _wave(platform, make_payee, start: int, made: dict[int, str]) -> None:
+    """Payouts ``start`` to ``start + 99`` in one transaction (the workers take them at once)."""
+    with transaction.atomic():
+        for n in range(start, min(start + 100, COUNT)):
+            magic = MAGIC.get(n % 20, "")
+            payee = make_payee()
+            earn(platform, payee, "25.00")
+            account = f"0009{n:04d}{magic or '4242'}"
+            payout = pay(platform, payee, bank_method(platform, payee, account), "20.00")
+            made[payout.id] = magic
 
 
 def _flush_broker() -> int:
@@ -74,11 +70,29 @@ def _done(made: dict[int, str]) -> int:
 
 def test_the_fault_drill(platform, make_payee, running: Running) -> None:
     started = time.monotonic()
-    made = _create(platform, make_payee)
-    log: list[str] = [f"{len(made)} payouts created in {time.monotonic() - started:.0f} s"]
-    chaos = [(0.25, "kill"), (0.5, "flush"), (0.75, "kill")]
+    fund(platform, f"{COUNT * 30}.00")
+    made: dict[int, str] = {}
+    log: list[str] = []
+    waves = list(range(0, COUNT, 100))
+    # The faults land while payouts are still being created and paid: after a quarter, half
+    # and three quarters of the waves.
+    chaos = {len(waves) // 4: "kill", len(waves) // 2: "flush", 3 * len(waves) // 4: "kill"}
     with ExitStack() as stack:
         workers = [stack.enter_context(celery_worker(env=ENV)) for _ in range(2)]
+        for number, start in enumerate(waves):
+            _wave(platform, make_payee, start, made)
+            current_app.send_task("payouts.sweep")  # beat's job in the running stack
+            action = chaos.pop(number, None)
+            ended = _done(made)
+            if action == "kill":
+                victim = workers.pop(0)
+                victim.send_signal(signal.SIGKILL)
+                victim.wait(timeout=30)
+                log.append(f"SIGKILLed a worker with {len(made)} created, {ended} ended")
+                workers.append(stack.enter_context(celery_worker(env=ENV)))
+            elif action == "flush":
+                flushed = _flush_broker()
+                log.append(f"flushed {flushed} broker keys with {len(made)} created, {ended} ended")
         deadline = time.monotonic() + 900
         last_sweep = 0.0
         while True:
@@ -89,16 +103,6 @@ def test_the_fault_drill(platform, make_payee, running: Running) -> None:
             if done == len(made) and quiet_0013 >= list(made.values()).count("0013"):
                 break
             assert time.monotonic() < deadline, f"drill stuck at {done}/{len(made)}: {log}"
-            if chaos and done >= chaos[0][0] * len(made):
-                _, action = chaos.pop(0)
-                if action == "kill":
-                    victim = workers.pop(0)
-                    victim.send_signal(signal.SIGKILL)
-                    victim.wait(timeout=30)
-                    workers.append(stack.enter_context(celery_worker(env=ENV)))
-                    log.append(f"SIGKILLed a worker at {done} done")
-                else:
-                    log.append(f"flushed {_flush_broker()} broker keys at {done} done")
             if time.monotonic() - last_sweep > 1:  # beat's job in the running stack
                 current_app.send_task("payouts.sweep")
                 last_sweep = time.monotonic()

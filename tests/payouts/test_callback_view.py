@@ -1,8 +1,10 @@
-"""``/callbacks/sandbox`` refuses what it cannot trust before it stores anything: a body larger
-than any callback batch. Anyone can reach this view, so none of it may be a 500. (Callbacks that
-are signed and applied: execution/test_callbacks.py.)"""
+"""``/callbacks/sandbox`` refuses what it cannot trust before it stores anything: a signature
+header it cannot parse, or a body larger than any callback batch. Anyone can reach this view, so
+none of it may be a 500. (Callbacks that are signed and applied: execution/test_callbacks.py.)"""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from django.test import Client
@@ -13,6 +15,24 @@ from tests.support.http import CountingInput
 pytestmark = pytest.mark.django_db
 
 PATH = "/callbacks/sandbox"
+BODY = b'{"events": []}'
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["9" * 5000, "1" + "0" * 4300, str(int(time.time())) + "0" * 40],
+    ids=["5000 digits", "4301 digits", "44 digits"],
+)
+def test_a_callback_timestamp_thousands_of_digits_long_is_401(timestamp: str) -> None:
+    response = Client().post(
+        PATH,
+        BODY,
+        content_type="application/json",
+        headers={"Sandbox-Signature": f"t={timestamp},v1={'0' * 64}"},
+    )
+    assert response.status_code == 401, response.content
+    assert response.json()["code"] == "invalid_signature"
+    assert ProviderEvent.objects.count() == 0
 
 
 def test_a_callback_body_over_the_limit_is_413_before_it_is_read() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from api.auth import ApiKeyAuthentication, Caller, HasScope
 from api.pagination import Cursor
 from api.serializers.strict import StrictSerializer
-from api.throttling import PerKeyRateThrottle
+from api.throttling import PerKeyRateThrottle, auth_failure_record, auth_failures_check
 from payouts.platforms.models import Platform
 
 
@@ -33,6 +33,20 @@ class PlatformView(APIView):
     @property
     def platform(self) -> Platform:
         return self.caller.platform
+
+    def perform_authentication(self, request: Request) -> None:
+        """Authenticate, unless the client's address has failed too often (429); a key that
+        fails counts against its address. A request without a key is no guess and counts not."""
+        address = str(request.META.get("REMOTE_ADDR") or "")
+        if not request.META.get("HTTP_AUTHORIZATION"):
+            super().perform_authentication(request)
+            return
+        auth_failures_check(address)
+        try:
+            super().perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            auth_failure_record(address)
+            raise
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -5,6 +5,11 @@ Because the key row is inserted in that transaction, a second request with the s
 on the unique index until the first commits (then replays it) or rolls back (then runs itself).
 It waits at most ``IDEMPOTENCY_WAIT_S``; past that it gets 409
 ``idempotency_request_in_progress``. A response of 5xx is not stored: the work rolled back.
+
+A response that shows a secret once (a webhook endpoint's signing secret) names its secret
+fields (``secret_fields``): they are stored as ``null``, never in clear, and the stored headers
+say so (``Idempotent-Redacted: secret``), so a replay answers the rest of the body with the
+secret left out and that header.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -32,6 +37,9 @@ from api.models import IdempotencyKey
 from api.problems import PROBLEM_TYPE, problem
 
 HEADER = "Idempotency-Key"
+REDACTED_HEADER = "Idempotent-Redacted"
+# The response headers a replay repeats.
+_KEPT_HEADERS = {"Location"}
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII
 
 Handler = Callable[..., HttpResponseBase]
@@ -49,8 +57,12 @@ def header_parameter(*, required: bool) -> OpenApiParameter:
     )
 
 
-def idempotent(*, required: bool) -> Callable[[Handler], Handler]:
-    """Wrap a POST handler of a ``PlatformView``. ``required`` for money-moving operations."""
+def idempotent(
+    *, required: bool, secret_fields: tuple[str, ...] = ()
+) -> Callable[[Handler], Handler]:
+    """Wrap a POST handler of a ``PlatformView``. ``required`` for money-moving operations;
+    ``secret_fields``: the top-level fields of its response that are shown once and never
+    stored (a replay answers them as ``null``)."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
@@ -67,7 +79,13 @@ def idempotent(*, required: bool) -> Callable[[Handler], Handler]:
                 raise exceptions.ValidationError(
                     {HEADER: ["1 to 255 visible ASCII characters"]}, code="invalid"
                 )
-            return _run(view, request, key, lambda: handler(view, request, *args, **kwargs))
+            return _run(
+                view,
+                request,
+                key,
+                lambda: handler(view, request, *args, **kwargs),
+                secret_fields,
+            )
 
         return wrapper
 
@@ -75,7 +93,11 @@ def idempotent(*, required: bool) -> Callable[[Handler], Handler]:
 
 
 def _run(
-    view: APIView, request: Request, key: str, call: Callable[[], HttpResponseBase]
+    view: APIView,
+    request: Request,
+    key: str,
+    call: Callable[[], HttpResponseBase],
+    secret_fields: tuple[str, ...],
 ) -> HttpResponseBase:
     caller = request.user
     assert isinstance(caller, Caller)
@@ -114,8 +136,11 @@ def _run(
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
-            body = JSONRenderer().render(response.data).decode() if response.data else ""
-            headers = {k: v for k, v in response.items() if k in {"Location"}}
+            stored, redacted = redact(response.data, secret_fields)
+            body = JSONRenderer().render(stored).decode() if stored else ""
+            headers = {k: v for k, v in response.items() if k in _KEPT_HEADERS}
+            if redacted:
+                headers[REDACTED_HEADER] = ", ".join(redacted)
             IdempotencyKey.objects.filter(id=row[0]).update(
                 response_status=response.status_code,
                 response_body=body,
@@ -158,6 +183,15 @@ def _replay(request: Request, stored: IdempotencyKey, digest: str) -> HttpRespon
     for name, value in {**stored.response_headers, "Idempotent-Replayed": "true"}.items():
         replay[name] = value
     return replay
+
+
+def redact(data: Any, secret_fields: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """``data`` as it may be stored: each secret field it carries set to ``None``, and the
+    names of those fields."""
+    if not isinstance(data, Mapping):
+        return data, []
+    redacted = [name for name in secret_fields if data.get(name) is not None]
+    return {**data, **dict.fromkeys(redacted)}, redacted
 
 
 def request_hash(request: Request) -> str:

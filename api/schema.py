@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
+from api.body_limit import MAX_BODY_BYTES
 from api.serializers.common import Problem
 
 PROBLEM_DESCRIPTIONS = {
@@ -21,12 +22,20 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
+# Every request that may carry a body is bounded (api.body_limit).
+BODY_TOO_LARGE = f"Request body larger than {MAX_BODY_BYTES // (1024 * 1024)} MB"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
 class AutoSchema(BaseAutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         bodies: dict[str, Any] = super()._get_response_bodies(direction)
         if getattr(self.view, "scope", None) is None:
             return bodies
-        for status, description in PROBLEM_DESCRIPTIONS.items():
+        problems = dict(PROBLEM_DESCRIPTIONS)
+        if self.method in BODY_METHODS:
+            problems[413] = BODY_TOO_LARGE
+        for status, description in sorted(problems.items()):
             if str(status) in bodies:
                 continue
             body = self._get_response_for_code(

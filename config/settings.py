@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    # Before any middleware that may read a body (CSRF reads forms): api/body_limit.py.
+    "api.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,6 +251,8 @@ SPECTACULAR_SETTINGS: dict[str, object] = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Requests per second per API key (0: no limit); past it, 429 with Retry-After.
 API_RATE_LIMIT_PER_S = env.int("API_RATE_LIMIT_PER_S", 100)
+# Failed API authentications per client address per minute (0: no limit); past it, 429.
+API_AUTH_FAILURES_PER_MIN = env.int("API_AUTH_FAILURES_PER_MIN", 20)
 # How long a request waits for a concurrent one with the same Idempotency-Key before a 409.
 IDEMPOTENCY_WAIT_S = env.float("IDEMPOTENCY_WAIT_S", 10)
 

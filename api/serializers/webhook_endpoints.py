@@ -59,7 +59,12 @@ class EndpointOut(serializers.Serializer):
 
 
 class EndpointWithSecret(EndpointOut):
-    secret = serializers.CharField(help_text="The signing secret: shown only in this response")
+    secret = serializers.CharField(
+        allow_null=True,
+        help_text="The signing secret: shown only in this response. A replay of it (the same "
+        "Idempotency-Key) answers null, with the header `Idempotent-Redacted: secret`: the "
+        "secret is never stored.",
+    )
 
 
 EndpointPage = page_of(EndpointOut, "WebhookEndpointPage")

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from api import keyset
 from api.base import PlatformView
+from api.body_limit import MAX_BODY_BYTES, TooLarge
 from api.idempotency import header_parameter, idempotent
 from api.pagination import Cursor
 from api.parsers import CsvParser, JSONParser
@@ -48,17 +49,18 @@ from payouts.batches.services import (
 
 TAGS = ["Payout batches"]
 MAX_ITEMS = 10_000
-MAX_BODY_BYTES = 5 * 1024 * 1024
 NUL = "\x00"
+TOO_LARGE = TooLarge(
+    "batch_too_large",
+    f"a batch has at most {MAX_ITEMS:,} items and its request at most "
+    f"{MAX_BODY_BYTES // (1024 * 1024)} MB",
+)
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
-    default_detail = (
-        f"a batch has at most {MAX_ITEMS:,} items and its request at most "
-        f"{MAX_BODY_BYTES // (1024 * 1024)} MB"
-    )
-    default_code = "batch_too_large"
+    default_detail = TOO_LARGE.detail
+    default_code = TOO_LARGE.code
 
 
 def _created(batch: PayoutBatch) -> Response:
@@ -103,12 +105,8 @@ def _csv_text(raw: bytes | str, field: str) -> str:
 class BatchesView(PlatformView):
     scope = "payouts"
     parser_classes = [JSONParser, MultiPartParser, CsvParser]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        length = str(request.META.get("CONTENT_LENGTH") or "")
-        if request.method == "POST" and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+    # A body over MAX_BODY_BYTES is refused before it is read (api.body_limit), as a batch.
+    body_too_large = TOO_LARGE
 
     def handle_exception(self, exc: Exception) -> Response:
         # Django refuses bodies past DATA_UPLOAD_MAX_MEMORY_SIZE and multipart requests with too

@@ -27,6 +27,8 @@ from webhooks.endpoints import (
 from webhooks.selectors import endpoint_get, endpoint_list
 
 ENDPOINT_TAGS = ["Webhook endpoints"]
+# Shown once: never stored with the Idempotency-Key, so a replay answers it as null.
+SECRET_FIELDS = ("secret",)
 
 
 class EndpointsView(PlatformView):
@@ -42,7 +44,7 @@ class EndpointsView(PlatformView):
         parameters=[header_parameter(required=False)],
         responses={201: EndpointWithSecret},
     )
-    @idempotent(required=False)
+    @idempotent(required=False, secret_fields=SECRET_FIELDS)
     def post(self, request: Request) -> Response:
         data = self.parse(EndpointCreate, request.data)
         endpoint, secret = endpoint_create(
@@ -128,7 +130,7 @@ class EndpointRotateView(PlatformView):
         parameters=[header_parameter(required=False)],
         responses={200: EndpointWithSecret},
     )
-    @idempotent(required=False)
+    @idempotent(required=False, secret_fields=SECRET_FIELDS)
     def post(self, request: Request, endpoint_id: int) -> Response:
         data = self.parse(EndpointRotate, request.data)
         secret = endpoint_secret_rotate(

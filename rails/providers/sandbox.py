@@ -343,6 +343,11 @@ class SandboxClient(RailAdapter):
             raise ProviderUnavailable("the answer is not JSON", status_code=200) from exc
 
 
+# Unix seconds have 10 digits until 2286. The header is anybody's to send: a longer timestamp is
+# refused before int(), which would take time quadratic in its length (and refuse past 4300).
+MAX_TIMESTAMP_DIGITS = 12
+
+
 def _signature_parse(header: str) -> tuple[str, list[str]]:
     timestamp, signatures = "", []
     for part in header.split(","):
@@ -351,7 +356,8 @@ def _signature_parse(header: str) -> tuple[str, list[str]]:
             timestamp = value
         elif name == "v1":
             signatures.append(value)
-    if not timestamp.isdigit() or not timestamp.isascii() or not signatures:
+    is_seconds = timestamp.isascii() and timestamp.isdigit()
+    if not is_seconds or len(timestamp) > MAX_TIMESTAMP_DIGITS or not signatures:
         raise InvalidSignature("the signature header needs t=<unix seconds> and v1=<hex>")
     return timestamp, signatures
 

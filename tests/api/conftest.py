@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from api import redis as api_redis
+from api.throttling import auth_failures_key
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
 from payouts.platforms.services import api_key_create, platform_create
@@ -67,6 +69,13 @@ class Api:
 
     def delete(self, path: str, **headers: str) -> Any:
         return self.client.generic("DELETE", path, headers=self._headers(None, headers))
+
+
+@pytest.fixture(autouse=True)
+def no_failed_authentications() -> None:
+    """Each test starts with no failed authentication counted for the test client's address
+    (the counter lives in Redis, from one test to the next): many tests send bad keys."""
+    api_redis.client().delete(auth_failures_key("127.0.0.1"))
 
 
 def api_for(owner: Platform, scopes: list[str] | None = None) -> Api:

@@ -97,8 +97,10 @@ KNOWN: dict[str, int] = {}
 def seeded(db: None, settings: Any) -> Iterator[str]:
     """A platform with a payee, a bank method, a funding, an earning, a scheduled payout, a batch
     awaiting approval and a webhook endpoint; yields an API key with every scope. The rate limit
-    is off: the fuzzer sends far more than a client would."""
+    and the failed-authentication limit are off: the fuzzer sends far more than a client would,
+    and a bad key to every operation."""
     settings.API_RATE_LIMIT_PER_S = 0
+    settings.API_AUTH_FAILURES_PER_MIN = 0
     # The app is called as a WSGI app, not through Django's test client, so do what that client
     # does: keep the request signals from closing the test's connection (it is in a transaction).
     signals.request_started.disconnect(close_old_connections)

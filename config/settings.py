@@ -280,15 +280,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task is budgeted well below the soft limit, and leased work outlives it (payouts.outbox).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 660)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", 3600)
-}
-if not (
-    0
-    < CELERY_TASK_SOFT_TIME_LIMIT
-    < CELERY_TASK_TIME_LIMIT
-    < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-):
+_VISIBILITY_S = env.int("CELERY_VISIBILITY_TIMEOUT_S", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_S}
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < _VISIBILITY_S:
     raise ImproperlyConfigured(
         "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT_S"
         " must hold, or a running task could be handed to a second worker"
@@ -364,11 +358,9 @@ PAYOUTS_OUTBOX_LEASE_S = env.float("PAYOUTS_OUTBOX_LEASE_S", 60)
 # An accepted attempt with no news for this long makes the sweeper read the provider's event feed.
 PAYOUTS_POLL_AFTER_S = env.float("PAYOUTS_POLL_AFTER_S", 60)
 PROVIDER_TIMEOUT_S = env.float("PROVIDER_TIMEOUT_S", 5)
-# A piece of outbox work (an attempt to send or resolve) that fails this many times is set aside
-# and opens an operations exception instead of being retried forever.
+# Outbox work failing this often is set aside with an operations exception, not retried forever.
 PAYOUTS_OUTBOX_MAX_TRIES = env.int("PAYOUTS_OUTBOX_MAX_TRIES", 12)
-# An accepted attempt that hears nothing for this long (3 days) is no longer polled for: it
-# opens a `no_answer` operations exception for a person to chase with the provider.
+# An accepted attempt quiet for 3 days is polled no more: it opens a `no_answer` exception.
 PAYOUTS_GIVE_UP_AFTER_S = env.float("PAYOUTS_GIVE_UP_AFTER_S", 3 * 24 * 3600)
 # Processed outbox rows are deleted after this many days (rows set aside are kept).
 PAYOUTS_OUTBOX_RETENTION_DAYS = env.int("PAYOUTS_OUTBOX_RETENTION_DAYS", 7)

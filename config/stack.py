@@ -1,9 +1,7 @@
-"""``make run``: the whole stack in one command.
-
-Resolves the database and the broker (the embedded servers of ``config.embedded`` start when
-``DATABASE_URL`` / ``REDIS_URL`` are unset), prepares the database (migrate, demo data, a demo
-superuser, static files), then runs gunicorn, a Celery worker and Celery beat as child processes
-that share those servers through the exported URLs.
+"""``make run``: the whole stack in one command. Resolves the database and the broker (the
+embedded servers of ``config.embedded`` start when ``DATABASE_URL`` / ``REDIS_URL`` are unset),
+prepares the database (migrate, demo data, a demo superuser, static files), then runs gunicorn,
+a Celery worker and Celery beat as children that share those servers through exported URLs.
 
 It is a development machine's stack: it sets ``DEVELOPMENT=true`` unless the environment says
 otherwise, generates this checkout's development secrets once
@@ -18,7 +16,6 @@ exits non-zero.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -31,6 +28,7 @@ from pathlib import Path
 from environs import Env
 
 from config import embedded, stackctl
+from config.demo_admin import demo_superuser_note
 from config.processes import (
     POLL_INTERVAL_S,
     STOP_GRACE_S,
@@ -45,8 +43,6 @@ from config.processes import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
-DEMO_USERNAME = "admin"
-DEMO_EMAIL = "admin@example.com"
 # Every server the stack starts listens here only: a development machine's stack, demo data and
 # all, is nobody else's to reach.
 BIND_HOST = "127.0.0.1"
@@ -120,57 +116,11 @@ def _has_command(name: str) -> bool:
     return result.returncode == 0
 
 
-def _ensure_demo_superuser() -> str | None:
-    """Create the demo superuser unless a user of that name exists.
-
-    Returns its generated password when it was created now, else None. The password is for
-    the banner only: the database keeps Django's hash of it, and nothing else does.
-    """
-    from django.contrib.auth import get_user_model
-    from django.db import IntegrityError, transaction
-
-    user_model = get_user_model()
-    if user_model.objects.filter(username=DEMO_USERNAME).exists():
-        return None
-    password = secrets.token_urlsafe(18)
-    try:
-        with transaction.atomic():
-            user_model.objects.create_superuser(
-                username=DEMO_USERNAME, email=DEMO_EMAIL, password=password
-            )
-    except IntegrityError:
-        return None  # another launcher created it a moment ago
-    return password
-
-
 def _run_steps(stop: Stop, steps: list[tuple[str, list[str]]]) -> bool:
     for name, args in steps:
         if stop.requested or _run_step(stop, name, args) != 0:
             return False
     return not stop.requested
-
-
-def _demo_superuser_note() -> str:
-    import django
-    from django.conf import settings
-    from django.db import connections
-
-    if not settings.DEVELOPMENT:
-        return "DEVELOPMENT is not set: no demo superuser was created"
-    django.setup()
-    try:
-        password = _ensure_demo_superuser()
-    finally:
-        connections.close_all()
-    if password is not None:
-        return (
-            f"user {DEMO_USERNAME}, password {password} (generated now and shown only this once; "
-            "only its hash is kept)"
-        )
-    return (
-        f"user {DEMO_USERNAME} (it existed already; its password was shown when it was created: "
-        f"make manage ARGS='changepassword {DEMO_USERNAME}' sets a new one)"
-    )
 
 
 def _prepare(stop: Stop) -> str | None:
@@ -187,7 +137,7 @@ def _prepare(stop: Stop) -> str | None:
             say(f"WARNING: no {command} command (manage.py help {command} failed)")
     if not _run_steps(stop, steps):
         return None
-    admin_note = _demo_superuser_note()
+    admin_note = demo_superuser_note()
     say(f"admin: {admin_note}")
     if not _run_steps(stop, [("static", ["collectstatic", "--noinput"])]):
         return None

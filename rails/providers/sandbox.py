@@ -1,11 +1,7 @@
-"""Our adapter for the sandbox provider: the platform side of the wire.
-
-:class:`SandboxClient` submits transfers and reads their status and the provider's event feed;
-:func:`verify_callback` authenticates and parses the provider's signed callback batches. The
-provider's API is described in ``sandbox/README.md``.
-
-How an HTTP answer to a submission becomes an error (:mod:`rails.providers.base`) and then an
-outcome (the payouts app relies on this):
+"""Our adapter for the sandbox provider (its API: ``sandbox/README.md``). :class:`SandboxClient`
+submits transfers and reads their status and event feed; :func:`verify_callback` authenticates
+and parses its signed callback batches. How an answer to a submission becomes an error
+(:mod:`rails.providers.base`) and then an outcome, which the payouts app relies on:
 
 ================================  =======================  ========================================
 answer                            error kind (outcome)     failure code

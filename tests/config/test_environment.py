@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.config.test_fail_closed import production_values
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 EXAMPLE = BASE_DIR / ".env.example"
 
@@ -45,11 +47,7 @@ def test_a_bad_value_names_its_variable(
 
 
 def test_production_refuses_webhooks_to_private_networks(tmp_path: Path) -> None:
-    production = {
-        "PRODUCTION": "true",
-        "SECRET_KEY": "a-production-secret",
-        "FIELD_ENCRYPTION_KEYS": "bXlfdGVzdF9rZXlfdGhhdF9pc18zMl9ieXRlc19sb25nIQ==",
-    }
+    production = {"PRODUCTION": "true", "DEVELOPMENT": "false", **production_values()}
     result = _import_settings(tmp_path, **production, WEBHOOK_ALLOW_PRIVATE_NETWORKS="true")
     assert result.returncode != 0
     assert "ImproperlyConfigured: WEBHOOK_ALLOW_PRIVATE_NETWORKS must not be set" in result.stderr

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from config import stack
+from config import demo_admin, stack
 
 
 def _option(args: list[str], name: str) -> str:
@@ -22,12 +22,12 @@ def test_every_server_of_the_stack_binds_to_loopback() -> None:
 
 @pytest.mark.django_db
 def test_the_admin_password_is_generated_shown_once_and_stored_hashed() -> None:
-    password = stack._ensure_demo_superuser()
+    password = demo_admin.ensure_demo_superuser()
 
     assert isinstance(password, str)
     assert password != "admin"
     assert len(password) >= 20
-    user = get_user_model().objects.get(username=stack.DEMO_USERNAME)
+    user = get_user_model().objects.get(username=demo_admin.DEMO_USERNAME)
     assert user.is_superuser
     assert user.check_password(password)
     assert not user.check_password("admin")
@@ -36,13 +36,13 @@ def test_the_admin_password_is_generated_shown_once_and_stored_hashed() -> None:
         stored = repr(cursor.fetchall())
     assert password not in stored
     # A second run finds the user and neither shows nor changes its password.
-    assert stack._ensure_demo_superuser() is None
+    assert demo_admin.ensure_demo_superuser() is None
     user.refresh_from_db()
     assert user.check_password(password)
 
 
 @pytest.mark.django_db
 def test_each_stack_gets_its_own_admin_password() -> None:
-    first = stack._ensure_demo_superuser()
+    first = demo_admin.ensure_demo_superuser()
     get_user_model().objects.all().delete()
-    assert stack._ensure_demo_superuser() not in {None, first}
+    assert demo_admin.ensure_demo_superuser() not in {None, first}

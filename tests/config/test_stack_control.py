@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.config.test_fail_closed import production_values
 from tests.scratch_db import scratch
 
 __all__ = ["scratch"]  # the fixture, used by name
@@ -134,11 +135,7 @@ def test_a_stale_pid_file_is_ignored(stack_env: dict[str, str]) -> None:
         ({}, "true"),
         ({"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"}, "false"),
         (
-            {
-                "PRODUCTION": "true",
-                "SECRET_KEY": "a-production-secret",
-                "FIELD_ENCRYPTION_KEYS": "bXlfdGVzdF9rZXlfdGhhdF9pc18zMl9ieXRlc19sb25nIQ==",
-            },
+            {"PRODUCTION": "true", "DEVELOPMENT": "false", **production_values()},
             "unset",
         ),
     ],

@@ -133,7 +133,9 @@ def _run(
             except Exception as exc:  # noqa: BLE001 - rendered here so the answer can be stored
                 response = view.handle_exception(exc)
             assert isinstance(response, Response)
-            if response.status_code >= 500:
+            # A failure of ours, or a refusal for now (429), is no answer to keep: the same key
+            # is free to try again.
+            if response.status_code >= 500 or response.status_code == 429:
                 transaction.set_rollback(True)
                 return response
             stored, redacted = redact(response.data, secret_fields)

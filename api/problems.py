@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.middleware import request_id_of
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput, NotFound, RateLimited
 from payouts.common.errors import DuplicatePayee, DuplicateReference
 from rails.methods.errors import InvalidMethod
 
@@ -54,6 +54,8 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
 def domain_status(exc: DomainError) -> int:
     if isinstance(exc, NotFound):
         return status.HTTP_404_NOT_FOUND
+    if isinstance(exc, RateLimited):
+        return status.HTTP_429_TOO_MANY_REQUESTS
     if isinstance(exc, DuplicatePayee | DuplicateReference):
         return status.HTTP_409_CONFLICT
     if isinstance(exc, InvalidInput | InvalidMethod):  # the input itself is wrong
@@ -136,7 +138,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         status_code, body = domain_problem(exc, request)
-        return Response(body, status=status_code, content_type=PROBLEM_TYPE)
+        if isinstance(exc, RateLimited):  # told the way the API's own rate limit tells it
+            body["retry_after_s"] = exc.retry_after_s
+            headers["Retry-After"] = str(exc.retry_after_s)
+        return Response(body, status=status_code, headers=headers, content_type=PROBLEM_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if not isinstance(exc, exceptions.APIException):

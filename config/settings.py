@@ -378,6 +378,11 @@ WEBHOOK_RETRY_WINDOW_S = env.float("WEBHOOK_RETRY_WINDOW_S", 3 * 86400)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
 WEBHOOK_DISABLE_AFTER_S = env.float("WEBHOOK_DISABLE_AFTER_S", 3 * 86400)
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", 8)
+# A platform has at most WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM endpoints (deleted ones aside), and
+# asks for at most WEBHOOK_REDELIVERIES_PER_MINUTE redelivered deliveries in any minute (0: no
+# limit): every event goes to each endpoint, and a redelivery to each again.
+WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM = env.int("WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM", 16)
+WEBHOOK_REDELIVERIES_PER_MINUTE = env.int("WEBHOOK_REDELIVERIES_PER_MINUTE", 120)
 # Webhooks never reach link-local addresses (cloud metadata among them), shared (CGNAT),
 # multicast, reserved or unspecified ones, whatever the settings (webhooks/destinations.py).
 # Loopback and private networks only with WEBHOOK_ALLOW_PRIVATE_NETWORKS, for receivers on this

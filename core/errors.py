@@ -29,6 +29,17 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class RateLimited(DomainError):
+    """Too many requests of one kind for now: ``retry_after_s`` says when there is room again
+    (the API answers 429 with ``Retry-After``). Nothing was done."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, **details: Any) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
+
+
 def require_id(value: object, name: str) -> int:
     """An object id as given to a service: a positive int, or ``InvalidInput``."""
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

@@ -43,6 +43,7 @@ from webhooks.endpoints import (
     endpoint_secrets,
 )
 from webhooks.events import objects_emit
+from webhooks.fanout import events_fan_out
 from webhooks.models import (
     DeliveryStatus,
     EndpointStatus,
@@ -337,8 +338,10 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[str, int]:
 
 def deliveries_sweep(*, limit: int = CLAIM_LIMIT) -> dict[str, int]:
     """Send every due delivery (claim after claim, for at most about ``SWEEP_MAX_S``), after
-    settling those of disabled or deleted endpoints (see ``paused_settle``). Returns how many
-    ended in each status."""
+    fanning out the events still pending (their ``webhooks.fan_out`` was lost or is late) and
+    settling the deliveries of disabled or deleted endpoints (see ``paused_settle``). Returns
+    how many ended in each status."""
+    events_fan_out()
     paused_settle()
     started = time.monotonic()
     recorded: list[Recorded] = []

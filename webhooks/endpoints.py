@@ -17,7 +17,6 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +30,8 @@ from core.db.names import table
 from core.errors import InvalidInput
 from webhooks import destinations, registry
 from webhooks.errors import InvalidUrl, UnknownEventType, WebhookEndpointDisabled
-from webhooks.events import DELIVER_CHUNK, deliver_enqueue, deliveries_insert
+from webhooks.fanout import deliver_after_commit, deliveries_insert
+from webhooks.limits import endpoint_room_check, platform_lock, redeliveries_check
 from webhooks.models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import endpoint_find, event_get
 
@@ -159,19 +159,24 @@ def endpoint_create(
 ) -> tuple[WebhookEndpoint, str]:
     """Create an enabled endpoint; returns it and its signing secret, which is shown only now.
     ``event_types`` empty means every type. Raises ``InvalidUrl``, ``UnknownEventType`` and
-    ``InvalidInput`` (description, event_types), each naming its field; nothing is created
-    then."""
+    ``InvalidInput`` (description, event_types), each naming its field, and
+    ``WebhookEndpointLimitReached`` when the platform has ``WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM``
+    already (counted under the platform's lock, so concurrent creations cannot pass it); nothing
+    is created then."""
     clean_url = url_validate(url)
     clean_description = _description(description)
     types = _event_types(event_types)
     secret, encrypted = _new_secret()
-    endpoint = WebhookEndpoint.objects.create(
-        platform_id=platform.pk,
-        url=clean_url,
-        description=clean_description,
-        event_types=types,
-        secret_encrypted=encrypted,
-    )
+    with transaction.atomic():
+        platform_lock(platform.pk)
+        endpoint_room_check(platform.pk)
+        endpoint = WebhookEndpoint.objects.create(
+            platform_id=platform.pk,
+            url=clean_url,
+            description=clean_description,
+            event_types=types,
+            secret_encrypted=encrypted,
+        )
     return endpoint, secret
 
 
@@ -209,11 +214,7 @@ def endpoint_update(
             endpoint.failing_since = None
             endpoint.disabled_reason = ""
             endpoint.disabled_at = None
-            resumed = deliveries_resume(endpoint_id=endpoint.id)
-            for start in range(0, len(resumed), DELIVER_CHUNK):
-                transaction.on_commit(
-                    partial(deliver_enqueue, resumed[start : start + DELIVER_CHUNK])
-                )
+            deliver_after_commit(deliveries_resume(endpoint_id=endpoint.id))
         elif status == EndpointStatus.DISABLED and endpoint.status != EndpointStatus.DISABLED:
             endpoint_disable(endpoint, reason="disabled by the platform")
         endpoint.save()
@@ -307,8 +308,11 @@ def event_redeliver(
     to each of the platform's enabled endpoints that subscribe to its type, or only to
     ``endpoint_id``. The body is the one first sent (same event id, sequence and data).
     Returns the new deliveries (none when no endpoint wants it). Raises ``EventNotFound``,
-    ``WebhookEndpointNotFound``, ``WebhookEndpointDisabled`` (for a disabled ``endpoint_id``)."""
+    ``WebhookEndpointNotFound``, ``WebhookEndpointDisabled`` (for a disabled ``endpoint_id``)
+    and ``RedeliveryRateLimited`` when the new deliveries would pass the platform's
+    ``WEBHOOK_REDELIVERIES_PER_MINUTE`` (nothing is written then)."""
     with transaction.atomic():
+        platform_lock(platform.pk)
         event = event_get(platform=platform, event_id=event_id)
         endpoints: Sequence[WebhookEndpoint]
         if endpoint_id is not None:
@@ -326,5 +330,6 @@ def event_redeliver(
                 ).order_by("id")
                 if not e.event_types or event.type in e.event_types
             ]
+        redeliveries_check(platform.pk, len(endpoints))
         ids = deliveries_insert([(event.id, e.id) for e in endpoints], is_redelivery=True)
     return list(WebhookDelivery.objects.filter(pk__in=ids).order_by("id"))

@@ -1,6 +1,6 @@
 """The webhooks app's domain errors, each with a stable code."""
 
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput, NotFound, RateLimited
 
 
 class WebhookEndpointNotFound(NotFound):
@@ -21,3 +21,11 @@ class UnknownEventType(InvalidInput):
 
 class WebhookEndpointDisabled(DomainError):
     code = "webhook_endpoint_disabled"
+
+
+class WebhookEndpointLimitReached(DomainError):
+    code = "webhook_endpoint_limit_reached"
+
+
+class RedeliveryRateLimited(RateLimited):
+    code = "redelivery_rate_limited"

@@ -48,7 +48,10 @@ class WebhookEndpoint(models.Model):
 
 class Event(models.Model):
     """Something that happened to one object, written in the transaction of the change itself.
-    ``sequence`` counts the object's events from 1, so a receiver can order them."""
+    ``sequence`` counts the object's events from 1, so a receiver can order them.
+
+    The event is also the outbox record of its fan-out: ``fanned_out_at`` is empty until its
+    deliveries are created, after that transaction commits (``webhooks.fanout``)."""
 
     platform = models.ForeignKey("payouts.Platform", on_delete=models.PROTECT, related_name="+")
     type = models.CharField(max_length=64)  # payout.paid, batch.completed, payee.updated, ...
@@ -57,6 +60,7 @@ class Event(models.Model):
     sequence = models.PositiveIntegerField()
     data = models.JSONField(default=dict)  # the object as the API showed it at that moment
     created = models.DateTimeField()
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "payouts_event"
@@ -69,6 +73,11 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["platform", "id"], name="payouts_event_platform"),
             models.Index(fields=["platform", "type", "id"], name="payouts_event_type"),
+            models.Index(
+                fields=["id"],
+                name="webhooks_event_to_fan_out",
+                condition=models.Q(fanned_out_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -82,8 +91,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One event owed to one endpoint. Written with the event (the outbox); a worker POSTs it
-    until the endpoint answers 2xx, backing off, and gives up after the retry window."""
+    """One event owed to one endpoint: written when the event is fanned out (once per event and
+    endpoint; a redelivery is another), then POSTed by a worker until the endpoint answers 2xx,
+    backing off, until the retry window ends."""
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
     endpoint = models.ForeignKey(
@@ -111,6 +121,19 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["event", "id"], name="payouts_delivery_event"),
+            # The redeliveries a platform asked for lately (webhooks.limits).
+            models.Index(
+                fields=["endpoint", "created"],
+                name="webhooks_delivery_redelivered",
+                condition=models.Q(is_redelivery=True),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"],
+                name="webhooks_delivery_once",
+                condition=models.Q(is_redelivery=False),
+            )
         ]
 
     def __str__(self) -> str:

@@ -66,7 +66,9 @@ class EventRedeliverView(PlatformView):
         operation_id="events_redeliver",
         summary="Send an event again",
         description="A new delivery to every current endpoint (or the one given), with a "
-        "fresh retry window.",
+        "fresh retry window. A platform gets at most 120 redelivered deliveries a minute (by "
+        "default): past that, a 429 `redelivery_rate_limited` with Retry-After, and nothing is "
+        "sent.",
         request=Redeliver,
         parameters=[header_parameter(required=False)],
         responses={202: DeliveryList},

@@ -39,7 +39,9 @@ class EndpointsView(PlatformView):
         operation_id="webhook_endpoints_create",
         summary="Register a webhook endpoint",
         description="Returns the signing secret once. Deliveries carry "
-        '`Payouts-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`.',
+        '`Payouts-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. A platform has at '
+        "most 16 endpoints (by default; 422 `webhook_endpoint_limit_reached`), and a URL must "
+        "reach a public address (400 `invalid_url`).",
         request=EndpointCreate,
         parameters=[header_parameter(required=False)],
         responses={201: EndpointWithSecret},

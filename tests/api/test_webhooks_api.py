@@ -3,10 +3,12 @@ tests/payouts/test_webhooks.py with a real receiver and worker)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
@@ -199,3 +201,35 @@ def test_scope_and_other_platforms(
     assert api.get(path).json()["status"] == "enabled"
     assert WebhookDelivery.objects.count() == deliveries
     assert Event.objects.filter(platform=other_api.platform).count() == 0
+
+
+def test_create_past_the_endpoint_limit_is_refused(api: Api, settings) -> None:
+    settings.WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM = 2
+    for i in range(2):
+        assert api.post("/v1/webhook-endpoints", {"url": f"{URL}/{i}"}).status_code == 201
+    body = assert_problem(
+        api.post("/v1/webhook-endpoints", {"url": f"{URL}/2"}),
+        422,
+        "webhook_endpoint_limit_reached",
+    )
+    assert body["detail"] == "a platform has at most 2 webhook endpoints; delete one first"
+    assert body["details"] == {"limit": 2}
+    assert WebhookEndpoint.objects.count() == 2
+
+
+def test_redelivery_past_the_rate_limit_is_a_429(
+    api: Api, payout_event: dict[str, Any], settings
+) -> None:
+    settings.WEBHOOK_REDELIVERIES_PER_MINUTE = 1
+    path = f"/v1/events/{payout_event['event']['id']}/redeliver"
+    assert api.post(path, {}).status_code == 202
+    key = "redeliver-again"
+    refused = api.post(path, {}, key=key)
+    body = assert_problem(refused, 429, "redelivery_rate_limited")
+    assert body["detail"] == "too many redeliveries: at most 1 a minute, and 1 in the last minute"
+    assert 1 <= body["retry_after_s"] <= 60
+    assert refused["Retry-After"] == str(body["retry_after_s"])
+    assert WebhookDelivery.objects.filter(is_redelivery=True).count() == 1
+    # A refusal for now is not kept for its Idempotency-Key: the same key may try again.
+    WebhookDelivery.objects.update(created=timezone.now() - dt.timedelta(seconds=61))
+    assert api.post(path, {}, key=key).status_code == 202

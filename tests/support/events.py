@@ -1,5 +1,5 @@
-"""Helpers for the tests of the events the payouts rooms emit: a receiver's URL, an object's
-events in order, and a payee with a method and money to pay out."""
+"""Helpers for the tests of events: a receiver's URL, an object's events in order, their fan-out
+to deliveries, and a payee with a method and money to pay out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from payouts.payees.models import Payee, PayoutMethod
 from payouts.platforms.models import Platform
 from tests.support.payouts import bank_method, earn, fund
+from webhooks.fanout import events_fan_out
 from webhooks.models import Event
 
 URL = "https://receiver.example.com/hooks"
@@ -20,6 +21,12 @@ def events_of(object_type: str, object_id: int) -> list[tuple[str, int]]:
         .order_by("sequence")
         .values_list("type", "sequence")
     )
+
+
+def fanned_out() -> int:
+    """The work of ``webhooks.fan_out``, in this process: the deliveries of every event not
+    fanned out yet (the tests that run no worker). Returns how many events."""
+    return events_fan_out()
 
 
 def funded(

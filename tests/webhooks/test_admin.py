@@ -10,6 +10,7 @@ import pytest
 from api.models import IdempotencyKey
 from payouts.payees.models import Payee
 from payouts.platforms.models import Platform
+from tests.support.events import fanned_out
 from tests.support.payouts import bank_method, earn, fund, pay
 from webhooks.endpoints import endpoint_create, endpoint_update
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -25,6 +26,7 @@ def delivered(platform: Platform, make_payee: Callable[..., Payee]) -> dict[str,
     fund(platform, "100.00")
     earn(platform, payee, "50.00")
     payout = pay(platform, payee, method, "10.00")
+    fanned_out()
     event = Event.objects.get(object_type="payout", object_id=payout.id)
     return {"endpoint": endpoint, "secret": secret, "event": event}
 

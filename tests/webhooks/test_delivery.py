@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.errors import InvalidInput
 from payouts.payees.services import payee_update
 from tests.factories import PlatformFactory
+from tests.support.events import fanned_out
 from tests.webhooks.webhook_receiver import FAIL, SLOW, Receiver, receiving
 from webhooks import endpoints as webhooks
 from webhooks import selectors
@@ -53,8 +54,9 @@ def _endpoint(platform, rcv: Receiver, **kw):
 
 
 def _update(platform, payee, name: str) -> Event:
-    """A payee.updated event (and its deliveries), written by a real change."""
+    """A payee.updated event (and its deliveries, fanned out), written by a real change."""
     payee_update(platform=platform, payee_id=payee.id, legal_name=name)
+    fanned_out()
     return Event.objects.filter(object_type="payee", object_id=payee.id).latest("sequence")
 
 
@@ -246,6 +248,7 @@ def test_an_endpoint_failing_n_times_is_disabled_with_an_event(
     )
     assert bad.disabled_at is not None
     disabled = Event.objects.get(type="webhook_endpoint.disabled")
+    fanned_out()
     assert (disabled.object_type, disabled.object_id, disabled.sequence) == (
         "webhook_endpoint",
         bad.id,

@@ -15,6 +15,7 @@ from celery import current_app
 
 from config.celery import app as celery_app
 from payouts.payees.services import payee_update
+from tests.support.events import fanned_out
 from tests.support.payouts import Running, bank_method, earn, fund, pay, wait_for
 from tests.webhooks.webhook_receiver import FAIL, Receiver, receiving
 from tests.workers import celery_worker
@@ -113,7 +114,9 @@ def test_a_failing_then_unreachable_receiver_loses_nothing(platform, make_payee,
             payee_update(platform=platform, payee_id=payee.id, legal_name=f"Name {round_}")
     event_ids = sorted(Event.objects.values_list("id", flat=True))
     assert len(event_ids) == 6
+    fanned_out()
     deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert deliveries.count() == 6
 
     def each_has(test: Callable[[WebhookDelivery], bool]) -> Callable[[], bool]:
         return lambda: all(test(d) for d in deliveries.all())
@@ -158,8 +161,10 @@ def test_repeated_tasks_send_each_delivery_once(platform, make_payee, receiver) 
     payee = make_payee()
     for i in range(3):
         payee_update(platform=platform, payee_id=payee.id, legal_name=f"Name {i}")
+    fanned_out()
     ids = sorted(WebhookDelivery.objects.values_list("id", flat=True))
-    # Besides the messages sent at commit: the same ids twice more, and two sweeps.
+    # Besides the messages sent at commit (fan-out, then delivery): the same ids twice more, and
+    # two sweeps.
     for _ in range(2):
         current_app.send_task("webhooks.deliver", args=[ids])
         current_app.send_task("webhooks.sweep")

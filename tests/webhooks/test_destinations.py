@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from payouts.payees.services import payee_update
+from tests.support.events import fanned_out
 from tests.webhooks.webhook_receiver import Receiver, receiving
 from webhooks import endpoints as webhooks
 from webhooks.delivery import deliveries_send
@@ -159,6 +160,7 @@ def _deliver_once(endpoint: WebhookEndpoint, platform: Any, make_payee: Any) -> 
     """A payee.updated event, and the one attempt of its delivery to ``endpoint``."""
     payee = make_payee()
     payee_update(platform=platform, payee_id=payee.id, legal_name=f"N {endpoint.url}")
+    fanned_out()
     event = Event.objects.filter(object_type="payee", object_id=payee.id).latest("sequence")
     delivery = WebhookDelivery.objects.get(endpoint=endpoint, event=event)
     deliveries_send(delivery_ids=[delivery.id])

@@ -11,7 +11,7 @@ from payouts.lifecycle.services import payout_cancel
 from payouts.payees.models import Payee
 from payouts.payees.services import payee_update
 from tests.factories import PlatformFactory, WebhookEndpointFactory
-from tests.support.events import URL, events_of, funded
+from tests.support.events import URL, events_of, fanned_out, funded
 from tests.support.payouts import ACTOR, pay, status_of
 from webhooks.endpoints import endpoint_create, endpoint_delete, endpoint_update
 from webhooks.events import NewEvent, events_emit
@@ -86,11 +86,13 @@ def test_deliveries_go_to_enabled_live_subscribed_endpoints_of_the_platform(
 
     payee, method = funded(platform, make_payee)
     payout = pay(platform, payee, method, "40.00")
+    fanned_out()
     created = Event.objects.get(object_type="payout", object_id=payout.id)
     assert sorted(
         WebhookDelivery.objects.filter(event=created).values_list("endpoint_id", flat=True)
     ) == [every.id, created_only.id]
     payee_update(platform=platform, payee_id=payee.id, legal_name="Ada King")
+    fanned_out()
     updated = Event.objects.filter(object_type="payee", object_id=payee.id).latest("sequence")
     assert list(
         WebhookDelivery.objects.filter(event=updated).values_list("endpoint_id", flat=True)

@@ -1,6 +1,7 @@
 """A payout's events: written in the transaction of its creation and of each move (a failed
 creation writes none), rendered as the API renders the payout, one delivery per subscribed
-endpoint."""
+endpoint
+once fanned out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from payouts.common.errors import InsufficientFunds
 from payouts.lifecycle.models import Payout
 from payouts.lifecycle.representation import payout_data
 from payouts.lifecycle.services import payout_cancel
-from tests.support.events import URL, events_of, funded
+from tests.support.events import URL, events_of, fanned_out, funded
 from tests.support.payouts import ACTOR, pay
 from webhooks.endpoints import endpoint_create
 from webhooks.models import Event, WebhookDelivery
@@ -33,6 +34,8 @@ def test_payout_created_is_written_with_the_payout(platform, make_payee) -> None
         "39.75",
     )
     assert event.data["ledger_entries"] == [hold_entry]
+    assert not WebhookDelivery.objects.exists()  # written after the commit, by the fan-out
+    assert fanned_out() == 2  # payee.updated (the method added) and payout.created
     delivery = WebhookDelivery.objects.get(event=event)
     assert (delivery.endpoint_id, delivery.status, delivery.attempts) == (endpoint.id, "pending", 0)
     assert delivery.is_redelivery is False

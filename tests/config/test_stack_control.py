@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scratch_db import scratch
+from tests.scratch_db import database_env, scratch
 
 __all__ = ["scratch"]  # the fixture, used by name
 
@@ -37,7 +37,7 @@ def stack_env(tmp_path: Path, scratch) -> dict[str, str]:
     # file) while the test checks; the test database, and any real one, stay untouched.
     return {
         **os.environ,
-        "DATABASE_URL": scratch("stack"),
+        **database_env(scratch("stack")),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PAYOUTS_LOCAL_DIR": str(tmp_path / "local"),
         "PORT": str(_free_port()),

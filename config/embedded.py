@@ -39,44 +39,69 @@ def local_dir() -> Path:
 
 @dataclass(frozen=True)
 class Servers:
-    database_url: str
+    database_url: str  # the application role's
     redis_url: str
     is_database_embedded: bool
     is_broker_embedded: bool
     # Embedded and not running before: started by this process, which should stop it.
     is_database_started: bool = False
     is_broker_started: bool = False
+    # The owner role's, which migrations use ("" when the application's role is the only one).
+    migration_database_url: str = ""
+
+
+def _is_development() -> bool:
+    return (os.environ.get("DEVELOPMENT") or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def ensure_servers() -> Servers:
     """Start the embedded server for each of DATABASE_URL / REDIS_URL that is unset; export both.
 
-    Every child process inherits the exported URLs, so none starts (or looks for) servers of its
-    own.
+    The database gets its two roles (``config.db_roles``) unless MIGRATION_DATABASE_URL says
+    they exist: always on the embedded server, and under DEVELOPMENT on a server DATABASE_URL
+    names, whose role then only creates them. DATABASE_URL is exported as the application
+    role's and MIGRATION_DATABASE_URL as the owner's. Every child process inherits the exported
+    URLs, so none starts (or looks for) servers or roles of its own.
     """
+    from config import db_roles
+
     database_url = os.environ.get("DATABASE_URL") or ""
+    migration_url = os.environ.get("MIGRATION_DATABASE_URL") or ""
     redis_url = os.environ.get("REDIS_URL") or ""
     was_database_running = running_database_url() is not None
     was_broker_running = redis_answers()
+    app_url = database_url or embedded_database_url()
+    if not migration_url and (not database_url or _is_development()):
+        name = db_roles.database_of(app_url)
+        test_name = os.environ.get("TEST_DATABASE_NAME") or f"test_{name}"
+        roles = db_roles.provision(app_url, other_databases=[test_name])
+        if roles is not None:
+            app_url, migration_url = roles.app, roles.owner
     servers = Servers(
-        database_url=database_url or embedded_database_url(),
+        database_url=app_url,
         redis_url=redis_url or embedded_redis_url(),
         is_database_embedded=not database_url,
         is_broker_embedded=not redis_url,
         is_database_started=not database_url and not was_database_running,
         is_broker_started=not redis_url and not was_broker_running,
+        migration_database_url=migration_url,
     )
     os.environ["DATABASE_URL"] = servers.database_url
+    if migration_url:
+        os.environ["MIGRATION_DATABASE_URL"] = migration_url
     os.environ["REDIS_URL"] = servers.redis_url
     return servers
 
 
-def running_database_url() -> str | None:
-    """The URL of the embedded PostgreSQL if it runs now (read from its pid file), else None.
+def running_database_url(*, owner: bool = False) -> str | None:
+    """The URL of the embedded PostgreSQL if it runs now (read from its pid file), else None:
+    as its application role, or its owner role (``config.db_roles``).
 
     Starts nothing: settings use it so that ``manage.py shell`` reaches the server ``make run``
     started.
     """
+    from config import db_roles
+
     try:
         lines = (local_dir() / "pgdata" / "postmaster.pid").read_text().splitlines()
     except OSError:
@@ -84,7 +109,9 @@ def running_database_url() -> str | None:
     # PostgreSQL's documented layout: pid, data directory, start time, port, socket directory.
     if len(lines) < 5 or not lines[4].strip():
         return None
-    return f"postgres://postgres@/{DATABASE_NAME}?host={lines[4].strip()}"
+    owner_role, app_role = db_roles.role_names(DATABASE_NAME)
+    user = owner_role if owner else app_role
+    return f"postgres://{user}@/{DATABASE_NAME}?host={lines[4].strip()}"
 
 
 def development_secrets_ensure() -> Path:
@@ -134,6 +161,7 @@ def embedded_database_url() -> str:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     socket_dir = server.get_uri().split("host=", 1)[1]
     logger.warning("DATABASE_URL is unset: using embedded PostgreSQL in %s", pgdata)
+    # Its superuser's: ensure_servers makes the two roles from it, and uses those.
     return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
 
 

@@ -127,7 +127,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env.str("DATABASE_URL", "") or embedded.running_database_url() or ""
+# Two roles (core.db.roles): the application connects as DATABASE_URL's, which may read and write
+# rows and nothing more; migrations connect as MIGRATION_DATABASE_URL's, the owner of the schema
+# (the "owner" alias; `manage.py migrate` uses it). Give MIGRATION_DATABASE_URL only to what
+# migrates (a release step), never to the web server or the workers. Unset, migrations use
+# DATABASE_URL. With DATABASE_URL unset, both mean the embedded PostgreSQL if it runs.
+DATABASE_URL = env.str("DATABASE_URL", "")
+MIGRATION_DATABASE_URL = env.str("MIGRATION_DATABASE_URL", "")
+if not DATABASE_URL:
+    DATABASE_URL = embedded.running_database_url() or ""
+    MIGRATION_DATABASE_URL = (
+        MIGRATION_DATABASE_URL or embedded.running_database_url(owner=True) or ""
+    )
 DATABASES: dict[str, Any] = {
     "default": (
         dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
@@ -142,6 +153,14 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     {"options": "-c plan_cache_mode=force_generic_plan", "prepare_threshold": 5}
 )
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", "") or None}
+MIGRATION_DATABASE_ALIAS = "owner" if MIGRATION_DATABASE_URL else "default"
+if MIGRATION_DATABASE_URL:
+    DATABASES["owner"] = dj_database_url.parse(MIGRATION_DATABASE_URL)
+    # The same test database as the application's (the test session creates it as the owner).
+    DATABASES["owner"]["TEST"] = {
+        "NAME": DATABASES["default"]["TEST"]["NAME"] or f"test_{DATABASES['default']['NAME']}",
+        "DEPENDENCIES": [],
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", "") or f"redis+socket://{embedded.redis_socket()}"

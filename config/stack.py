@@ -251,7 +251,8 @@ def _banner(port: int, servers: embedded.Servers, admin_note: str) -> None:
         f"            {admin_note}",
         f"  API root  {base}/v1/",
         f"  Health    {base}/healthz",
-        f"  Database  {servers.database_url}  ({database})",
+        f"  Database  {servers.database_url}  ({database}; the application's role)",
+        f"            {servers.migration_database_url or 'the same'}  (migrations: the owner's)",
         f"  Broker    {servers.redis_url}  ({broker})",
         f"  Sandbox   {_sandbox_url()}  (the provider's far side; see sandbox/README.md)",
         "  Web server, Celery worker (queues default, ledger, payouts, webhooks), Celery beat",
@@ -333,7 +334,9 @@ def run() -> int:
     port = _env.int("PORT", 8000)
 
     servers = _resolve_servers()
-    say(f"database: {servers.database_url}")
+    say(
+        f"database: {servers.database_url} (migrations: {servers.migration_database_url or 'same'})"
+    )
     say(f"broker:   {servers.redis_url}")
     children: list[Child] = []
     exit_code = 1

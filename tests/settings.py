@@ -6,6 +6,11 @@ server starts (or is reused) under ``PAYOUTS_LOCAL_DIR`` and its URL is exported
 processes the tests start share it. ``tests/conftest.py`` stops what this started when the session
 ends.
 
+The database has its two roles (``config.db_roles``, made by ``ensure_servers`` from the URL
+given): ``tests/conftest.py`` creates and migrates the test database as the owner (alias
+``owner``), and every test, and every worker the tests start, connects as the application role
+(alias ``default``), exactly as the application does.
+
 The session is a development machine (``DEVELOPMENT=true``), with a ``SECRET_KEY`` and a field
 encryption key generated for it and exported likewise, so that its workers sign and decrypt as
 it does. Values already in the environment are kept.
@@ -31,3 +36,7 @@ from config.settings import *  # noqa: E402, F403
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  # whitenoise expects it
+assert MIGRATION_DATABASE_ALIAS == "owner", "the test session needs both database roles"  # noqa: F405
+# The application role's backend, but for the flush between transactional tests, which the owner
+# runs (the application role may not TRUNCATE).
+DATABASES["default"]["ENGINE"] = "tests.app_role_backend"  # noqa: F405

@@ -33,8 +33,9 @@ def celery_worker(
     """Start ``celery worker`` as its own process; stop it (TERM, then KILL) on exit.
 
     ``env`` adds variables (the sandbox's URL, a crash point)."""
+    # As the application's own workers: the application role's URL only, never the owner's.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "MIGRATION_DATABASE_URL"},
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": str(settings.REDIS_URL),
         "DJANGO_SETTINGS_MODULE": "config.settings",

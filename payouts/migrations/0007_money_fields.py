@@ -35,14 +35,15 @@ def forward(apps, schema_editor):
     FeeRule = apps.get_model("payouts", "FeeRule")
     Platform = apps.get_model("payouts", "Platform")
     Threshold = apps.get_model("payouts", "Threshold")
-    for rule in FeeRule.objects.all():
+    db = schema_editor.connection.alias  # the connection migrating (the owner's)
+    for rule in FeeRule.objects.using(db).all():
         exponent = _exponent(rule.currency)
         changes = {}
         for money, minor in FEE_AMOUNTS:
             value = getattr(rule, minor)
             changes[money] = None if value is None else Decimal(value).scaleb(-exponent)
-        FeeRule.objects.filter(pk=rule.pk).update(**changes)
-    for platform in Platform.objects.all():
+        FeeRule.objects.using(db).filter(pk=rule.pk).update(**changes)
+    for platform in Platform.objects.using(db).all():
         for kind, column in KINDS:
             for currency, raw in sorted(getattr(platform, column).items()):
                 what = f"platform {platform.code} {column}[{currency!r}]"
@@ -53,7 +54,7 @@ def forward(apps, schema_editor):
                     raise ValueError(f"{what}: {raw!r} is not an amount; correct it first") from None
                 if minor <= 0:
                     raise ValueError(f"{what}: {raw!r} is not positive; correct it first")
-                Threshold.objects.create(
+                Threshold.objects.using(db).create(
                     platform_id=platform.pk, kind=kind, currency=currency, amount=amount
                 )
 
@@ -62,22 +63,23 @@ def backward(apps, schema_editor):
     FeeRule = apps.get_model("payouts", "FeeRule")
     Platform = apps.get_model("payouts", "Platform")
     Threshold = apps.get_model("payouts", "Threshold")
-    for rule in FeeRule.objects.all():
+    db = schema_editor.connection.alias  # the connection migrating (the owner's)
+    for rule in FeeRule.objects.using(db).all():
         changes = {}
         for money, minor in FEE_AMOUNTS:
             value = getattr(rule, money)
             what = f"fee rule {rule.pk} {money}"
             changes[minor] = None if value is None else _exact_minor(value.amount, rule.currency, what)
-        FeeRule.objects.filter(pk=rule.pk).update(**changes)
+        FeeRule.objects.using(db).filter(pk=rule.pk).update(**changes)
     maps: dict[int, dict[str, dict[str, str]]] = {}
-    for threshold in Threshold.objects.order_by("platform_id", "kind", "currency"):
+    for threshold in Threshold.objects.using(db).order_by("platform_id", "kind", "currency"):
         exponent = _exponent(threshold.currency)
         text = str(threshold.amount.amount.quantize(Decimal(1).scaleb(-exponent)))
         maps.setdefault(threshold.platform_id, {}).setdefault(threshold.kind, {})[
             threshold.currency
         ] = text
     for platform_id, kinds in maps.items():
-        Platform.objects.filter(pk=platform_id).update(
+        Platform.objects.using(db).filter(pk=platform_id).update(
             **{column: kinds.get(kind, {}) for kind, column in KINDS}
         )
 

@@ -19,10 +19,11 @@ def _context(model, method_id):
     return f"{model._meta.db_table}:{method_id}"
 
 
-def _rewrite(apps, change):
+def _rewrite(apps, schema_editor, change):
     model = apps.get_model("payouts", "PayoutMethod")
+    objects = model.objects.using(schema_editor.connection.alias)  # the owner's, migrating
     batch = []
-    for method in model.objects.only("pk", "secret_encrypted").order_by("pk").iterator(CHUNK):
+    for method in objects.only("pk", "secret_encrypted").order_by("pk").iterator(CHUNK):
         try:
             token = change(method.secret_encrypted, _context(model, method.pk))
         except crypto.DecryptionError as error:
@@ -31,18 +32,24 @@ def _rewrite(apps, change):
             method.secret_encrypted = token
             batch.append(method)
         if len(batch) >= CHUNK:
-            model.objects.bulk_update(batch, ["secret_encrypted"])
+            objects.bulk_update(batch, ["secret_encrypted"])
             batch = []
-    model.objects.bulk_update(batch, ["secret_encrypted"])
+    objects.bulk_update(batch, ["secret_encrypted"])
 
 
 def bind(apps, schema_editor):
-    _rewrite(apps, lambda token, context: crypto.reseal(token, context=context, accept_unbound=True))
+    _rewrite(
+        apps,
+        schema_editor,
+        lambda token, context: crypto.reseal(token, context=context, accept_unbound=True),
+    )
 
 
 def unbind(apps, schema_editor):
     _rewrite(
-        apps, lambda token, context: crypto.encrypt_json(crypto.decrypt_json(token, context=context))
+        apps,
+        schema_editor,
+        lambda token, context: crypto.encrypt_json(crypto.decrypt_json(token, context=context)),
     )
 
 

@@ -14,7 +14,8 @@ def _manage(local_dir: Path, *args: str, **env: str) -> subprocess.CompletedProc
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        if k
+        not in {"DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
     }
     return subprocess.run(  # noqa: S603  # fixed arguments
         [sys.executable, "manage.py", *args],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.config.test_fail_closed import production_values
-from tests.scratch_db import scratch
+from tests.scratch_db import database_env, scratch
 
 __all__ = ["scratch"]  # the fixture, used by name
 
@@ -38,7 +38,7 @@ def stack_env(tmp_path: Path, scratch) -> dict[str, str]:
     # file) while the test checks; the test database, and any real one, stay untouched.
     return {
         **os.environ,
-        "DATABASE_URL": scratch("stack"),
+        **database_env(scratch("stack")),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PAYOUTS_LOCAL_DIR": str(tmp_path / "local"),
         "PORT": str(_free_port()),

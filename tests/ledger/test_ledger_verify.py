@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from config.celery import app as celery_app
 from ledger import selectors, services
@@ -56,8 +56,10 @@ def test_ledger_verify_task_returns_a_summary(journal: Journal, book: BookInfo) 
 
 
 def _break_balance(account_id: int, delta_minor: int) -> None:
-    """Move a stored balance behind the ledger's back (only a superuser bypassing the guard can)."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    """Move a stored balance behind the ledger's back: only the owner of the table can, by
+    switching its guard off (the application role may not: tests/core/db/test_roles.py)."""
+    owner = connections["owner"]
+    with transaction.atomic(using="owner"), owner.cursor() as cursor:
         cursor.execute("ALTER TABLE ledger_account DISABLE TRIGGER ledger_account_guard")
         cursor.execute(
             "UPDATE ledger_account SET balance_minor = balance_minor + %s WHERE id = %s",
@@ -66,7 +68,7 @@ def _break_balance(account_id: int, delta_minor: int) -> None:
         cursor.execute("ALTER TABLE ledger_account ENABLE TRIGGER ledger_account_guard")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_ledger_verify_fails_on_drift(
     journal: Journal, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:

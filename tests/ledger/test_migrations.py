@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.scratch_db import scratch
+from tests.scratch_db import database_env, scratch
 
 __all__ = ["scratch"]  # the fixture, used by name
 
@@ -88,11 +88,12 @@ print(len(plan))
 
 
 def manage(url: str, *args: str) -> str:
-    """Run ``manage.py`` against the database at ``url``; its output."""
+    """Run ``manage.py`` against the database at ``url`` (as the application role; ``migrate`` as
+    the owner); its output."""
     result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py, fixed args
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, **database_env(url)},
         capture_output=True,
         text=True,
         timeout=300,

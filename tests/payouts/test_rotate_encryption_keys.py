@@ -130,11 +130,13 @@ def test_the_migration_binds_tokens_of_the_unbound_format_and_rotation_refuses_t
         with pytest.raises(CommandError, match="not bound"):
             _rotate()
 
-        migration.bind(apps, None)
+        with connection.schema_editor() as editor:
+            migration.bind(apps, editor)
     assert _under_only(NEW) == before
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]):
-        migration.unbind(apps, None)
+        with connection.schema_editor() as editor:
+            migration.unbind(apps, editor)
         for method in methods:
             token = PayoutMethod.objects.get(pk=method.pk).secret_encrypted
             assert decrypt_json(token) == before[method.id]

@@ -1,0 +1,1 @@
+"""The test session's database backend for the application role (see ``base``)."""

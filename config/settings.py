@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
 from config import embedded, fail_closed
+from config.beat import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -307,40 +308,7 @@ if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < _VISIBILITY_S:
         " must hold, or a running task could be handed to a second worker"
     )
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.local_dir() / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "ledger-verify-hourly": {
-        "task": "ledger.verify",
-        "schedule": env.float("LEDGER_VERIFY_INTERVAL_S", 3600),
-    },
-    # Re-sends lost or stuck payout work and polls providers for status changes.
-    "payouts-sweep": {
-        "task": "payouts.sweep",
-        "schedule": env.float("PAYOUTS_SWEEP_INTERVAL_S", 5),
-    },
-    "payouts-refresh-batches": {
-        "task": "payouts.refresh_batches",
-        "schedule": env.float("PAYOUTS_BATCHES_INTERVAL_S", 30),
-    },
-    "payouts-run-schedules": {
-        "task": "payouts.run_schedules",
-        "schedule": env.float("PAYOUTS_SCHEDULES_INTERVAL_S", 60),
-    },
-    # Sends webhook deliveries that are due (retries, and any whose message was lost).
-    "webhooks-sweep": {
-        "task": "webhooks.sweep",
-        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_S", 5),
-    },
-    # Processed outbox rows are kept PAYOUTS_OUTBOX_RETENTION_DAYS.
-    "payouts-purge-outbox": {
-        "task": "payouts.purge_outbox",
-        "schedule": env.float("PAYOUTS_OUTBOX_PURGE_INTERVAL_S", 3600),
-    },
-    # Idempotency keys are kept 30 days.
-    "api-purge-idempotency-keys": {
-        "task": "payouts.purge_idempotency_keys",
-        "schedule": env.float("IDEMPOTENCY_PURGE_INTERVAL_S", 3600),
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(env)  # config/beat.py
 
 # Sensitive payout-method values (account numbers, IBANs, card tokens, local-rail ids) are
 # encrypted at rest with Fernet. FIELD_ENCRYPTION_KEYS holds comma-separated Fernet keys, newest

@@ -2,8 +2,9 @@
 
 Resolves the database and the broker (the embedded servers of ``config.embedded`` start when
 ``DATABASE_URL`` / ``REDIS_URL`` are unset), prepares the database (migrate, demo data, a demo
-superuser, static files), then runs gunicorn, a Celery worker and Celery beat as child processes
-that share those servers through the exported URLs.
+superuser, static files), then runs gunicorn, the Celery workers (``WORKERS``: one for payouts,
+one for webhook deliveries) and Celery beat as child processes that share those servers through
+the exported URLs.
 
 SIGINT or SIGTERM stops the children (TERM, then KILL after a grace period) and then the embedded
 servers this launcher resolved. A child that dies on its own stops the others and the launcher
@@ -42,6 +43,9 @@ MANAGE = str(BASE_DIR / "manage.py")
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"  # noqa: S105  # demo credentials, printed on purpose
 DEMO_EMAIL = "admin@example.com"
+# The Celery workers the stack runs: (name, queues). Webhook deliveries have a pool of their own,
+# so receivers, however slow, never hold the workers that pay out. The tests start the same ones.
+WORKERS = [("worker", "default,ledger,payouts"), ("webhooks", "webhooks")]
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
 _env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
@@ -207,22 +211,25 @@ def _start_children(port: int) -> list[Child]:
                 "--no-control-socket",
             ],
         ),
-        (
-            "worker",
-            [
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default,ledger,payouts,webhooks",
-                "--concurrency",
-                "2",
-                "-n",
-                "worker@%h",
-                "--loglevel",
-                "INFO",
-            ],
+        *(
+            (
+                name,
+                [
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    queues,
+                    "--concurrency",
+                    "2",
+                    "-n",
+                    f"{name}@%h",
+                    "--loglevel",
+                    "INFO",
+                ],
+            )
+            for name, queues in WORKERS
         ),
         ("beat", ["celery", "-A", "config", "beat", "--loglevel", "INFO", "-s", str(schedule)]),
         (
@@ -281,8 +288,8 @@ def _banner(port: int, servers: embedded.Servers, admin_note: str) -> None:
         f"  Database  {servers.database_url}  ({database})",
         f"  Broker    {servers.redis_url}  ({broker})",
         f"  Sandbox   {_sandbox_url()}  (the provider's far side; see sandbox/README.md)",
-        "  Web server, Celery worker (queues default, ledger, payouts, webhooks), Celery beat",
-        "  and the sandbox provider are up.",
+        "  Web server, Celery workers (queues default, ledger, payouts; and webhooks on a",
+        "  worker of its own), Celery beat and the sandbox provider are up.",
         "  Press Ctrl-C to stop everything.",
         rule,
     ]

@@ -352,19 +352,26 @@ PAYOUTS_GIVE_UP_AFTER_S = env.float("PAYOUTS_GIVE_UP_AFTER_S", 3 * 24 * 3600)
 # Processed outbox rows are deleted after this many days (rows set aside are kept).
 PAYOUTS_OUTBOX_RETENTION_DAYS = env.int("PAYOUTS_OUTBOX_RETENTION_DAYS", 7)
 
-# Webhooks (docs/webhooks.md). Each POST may take WEBHOOK_TIMEOUT_S. A failed delivery is retried
-# after WEBHOOK_RETRY_BASE_S, doubling each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter),
-# until WEBHOOK_RETRY_WINDOW_S after it was created; then it is marked failed. An endpoint whose
-# attempts fail WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) with
-# no success for WEBHOOK_DISABLE_AFTER_S is disabled. A worker POSTs up to WEBHOOK_CONCURRENCY
-# deliveries at a time.
+# Webhooks (docs/webhooks.md). Each step of a POST (connecting, each read) may take
+# WEBHOOK_TIMEOUT_S, and the whole POST, however its answer trickles in,
+# WEBHOOK_DELIVERY_DEADLINE_S. A failed delivery is retried after WEBHOOK_RETRY_BASE_S, doubling
+# each time up to WEBHOOK_RETRY_MAX_DELAY_S (with jitter), until WEBHOOK_RETRY_WINDOW_S after it
+# was created; then it is marked failed. An endpoint whose attempts fail
+# WEBHOOK_DISABLE_AFTER_FAILURES times in a row (any 2xx resets the count) with no success for
+# WEBHOOK_DISABLE_AFTER_S is disabled. A worker POSTs up to WEBHOOK_CONCURRENCY deliveries at a
+# time. Webhook tasks run on their own queue and workers (config/stack.py WORKERS).
 WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", 10)
+WEBHOOK_DELIVERY_DEADLINE_S = env.float("WEBHOOK_DELIVERY_DEADLINE_S", 15)
 WEBHOOK_RETRY_BASE_S = env.float("WEBHOOK_RETRY_BASE_S", 30)
 WEBHOOK_RETRY_MAX_DELAY_S = env.float("WEBHOOK_RETRY_MAX_DELAY_S", 4 * 3600)
 WEBHOOK_RETRY_WINDOW_S = env.float("WEBHOOK_RETRY_WINDOW_S", 3 * 86400)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
 WEBHOOK_DISABLE_AFTER_S = env.float("WEBHOOK_DISABLE_AFTER_S", 3 * 86400)
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", 8)
+# Deliveries in flight at once (all workers together) to one endpoint, and to one platform's
+# endpoints: a slow receiver, or a platform with a backlog, holds a bounded share of the workers.
+WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", 8)
+WEBHOOK_MAX_IN_FLIGHT_PER_PLATFORM = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_PLATFORM", 32)
 # A platform has at most WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM endpoints (deleted ones aside), and
 # asks for at most WEBHOOK_REDELIVERIES_PER_MINUTE redelivered deliveries in any minute (0: no
 # limit): every event goes to each endpoint, and a redelivery to each again.

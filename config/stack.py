@@ -1,7 +1,8 @@
 """``make run``: the whole stack in one command. Resolves the database and the broker (the
 embedded servers of ``config.embedded`` start when ``DATABASE_URL`` / ``REDIS_URL`` are unset),
 prepares the database (migrate, demo data, a demo superuser, static files), then runs gunicorn,
-a Celery worker and Celery beat as children that share those servers through exported URLs.
+the Celery workers (``WORKERS``: one for payouts, one for webhook deliveries) and Celery beat
+as children that share those servers through exported URLs.
 
 It is a development machine's stack: it sets ``DEVELOPMENT=true`` unless the environment says
 otherwise, generates this checkout's development secrets once
@@ -46,6 +47,9 @@ MANAGE = str(BASE_DIR / "manage.py")
 # Every server the stack starts listens here only: a development machine's stack, demo data and
 # all, is nobody else's to reach.
 BIND_HOST = "127.0.0.1"
+# The Celery workers the stack runs: (name, queues). Webhook deliveries have a pool of their own,
+# so receivers, however slow, never hold the workers that pay out. The tests start the same ones.
+WORKERS = [("worker", "default,ledger,payouts"), ("webhooks", "webhooks")]
 READY_TIMEOUT_S = 90.0
 READY_PROBE_TIMEOUT_S = 2.0
 _env = Env()  # PORT and SANDBOX_SETTLE_AFTER_MS; a bad value's error names it
@@ -179,22 +183,25 @@ def _child_specs(port: int) -> list[tuple[str, list[str]]]:
                 "--no-control-socket",
             ],
         ),
-        (
-            "worker",
-            [
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default,ledger,payouts,webhooks",
-                "--concurrency",
-                "2",
-                "-n",
-                "worker@%h",
-                "--loglevel",
-                "INFO",
-            ],
+        *(
+            (
+                name,
+                [
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    queues,
+                    "--concurrency",
+                    "2",
+                    "-n",
+                    f"{name}@%h",
+                    "--loglevel",
+                    "INFO",
+                ],
+            )
+            for name, queues in WORKERS
         ),
         ("beat", ["celery", "-A", "config", "beat", "--loglevel", "INFO", "-s", str(schedule)]),
         (
@@ -255,8 +262,8 @@ def _banner(port: int, servers: embedded.Servers, admin_note: str) -> None:
         f"            {servers.migration_database_url or 'the same'}  (migrations: the owner's)",
         f"  Broker    {servers.redis_url}  ({broker})",
         f"  Sandbox   {_sandbox_url()}  (the provider's far side; see sandbox/README.md)",
-        "  Web server, Celery worker (queues default, ledger, payouts, webhooks), Celery beat",
-        "  and the sandbox provider are up.",
+        "  Web server, Celery workers (queues default, ledger, payouts; and webhooks on a",
+        "  worker of its own), Celery beat and the sandbox provider are up.",
         "  Press Ctrl-C to stop everything.",
         rule,
     ]

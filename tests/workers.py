@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from config.stack import WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 60
@@ -82,3 +83,10 @@ def celery_worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def stack_workers(env: dict[str, str] | None = None) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """The workers ``make run`` starts (``config.stack.WORKERS``), each on its queues."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(celery_worker(queues, env)) for _, queues in WORKERS]

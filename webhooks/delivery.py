@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import random
 import time
 from collections.abc import Callable
@@ -32,11 +31,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.db.names import table
 from webhooks import outbound, signing
+from webhooks.claims import CLAIM_LIMIT, deliveries_claim
 from webhooks.endpoints import (
     api_datetime,
     endpoint_disable,
@@ -57,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "payouts-webhooks/1"
 EXCERPT_CHARS = 500
-CLAIM_LIMIT = 64
-LEASE_MARGIN_S = 30
 SWEEP_MAX_S = 30
 
 
@@ -89,44 +86,24 @@ def event_body(event: Event) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _lease(count: int) -> dt.timedelta:
-    """Long enough to POST ``count`` deliveries, each up to the timeout, on our threads."""
-    rounds = math.ceil(count / max(1, settings.WEBHOOK_CONCURRENCY))
-    return dt.timedelta(seconds=rounds * float(settings.WEBHOOK_TIMEOUT_S) + LEASE_MARGIN_S)
-
-
-def deliveries_claim(
-    *, limit: int = CLAIM_LIMIT, delivery_ids: list[int] | None = None
-) -> list[int]:
-    """Lease up to ``limit`` deliveries that are pending, due, not leased by another worker
-    and whose endpoint is enabled (only among ``delivery_ids`` when given), oldest due first.
-    One short transaction; returns their ids."""
-    now = timezone.now()
-    with transaction.atomic():
-        query = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                status=DeliveryStatus.PENDING,
-                next_attempt_at__lte=now,
-                endpoint__status=EndpointStatus.ENABLED,
-                endpoint__deleted_at__isnull=True,
-            )
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
-        )
-        if delivery_ids is not None:
-            query = query.filter(pk__in=delivery_ids)
-        ids = list(query.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
-        if ids:
-            WebhookDelivery.objects.filter(pk__in=ids).update(locked_until=now + _lease(len(ids)))
-    return ids
-
-
 @dataclass(frozen=True)
 class Request:
+    """A delivery to POST; it is signed in ``post``, just before it is sent."""
+
     delivery_id: int
+    event_id: int
     url: str
     body: bytes
-    headers: dict[str, str]
+    secrets: list[str]
+
+    def headers(self) -> dict[str, str]:
+        """The request's headers, signed now (``signing``)."""
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Payouts-Event-Id": str(self.event_id),
+            signing.HEADER: signing.sign(self.body, self.secrets, int(time.time())),
+        }
 
 
 @dataclass(frozen=True)
@@ -154,32 +131,30 @@ class Recorded:
 
 
 def _requests(delivery_ids: list[int]) -> list[Request]:
-    """The signed requests of the deliveries still pending (one query)."""
+    """The requests of the deliveries still pending (one query), to be signed as each is sent:
+    a claim's last request may leave well after its first."""
     now = timezone.now()
-    timestamp = int(now.timestamp())
     deliveries = (
         WebhookDelivery.objects.select_related("event", "endpoint")
         .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING)
         .order_by("id")
     )
-    requests = []
-    for delivery in deliveries:
-        body = event_body(delivery.event)
-        secrets = endpoint_secrets(delivery.endpoint, now=now)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "Payouts-Event-Id": str(delivery.event_id),
-            signing.HEADER: signing.sign(body, secrets, timestamp),
-        }
-        requests.append(Request(delivery.id, delivery.endpoint.url, body, headers))
-    return requests
+    return [
+        Request(
+            delivery_id=delivery.id,
+            event_id=delivery.event_id,
+            url=delivery.endpoint.url,
+            body=event_body(delivery.event),
+            secrets=endpoint_secrets(delivery.endpoint, now=now),
+        )
+        for delivery in deliveries
+    ]
 
 
 def post(request: Request) -> Outcome:
-    """POST one request (no database, no lock; ``webhooks.outbound``): its status code and the
-    start of its answer, or why there was none, in words that say nothing of our network. Never
-    raises for a network failure."""
+    """Sign and POST one request (no database, no lock; ``webhooks.outbound``), all of it within
+    ``WEBHOOK_DELIVERY_DEADLINE_S``: its status code and the start of its answer, or why there
+    was none, in words that say nothing of our network. Never raises for a network failure."""
     started = time.monotonic()
     status_code: int | None = None
     excerpt = b""
@@ -188,8 +163,9 @@ def post(request: Request) -> Outcome:
         answer = outbound.post(
             request.url,
             request.body,
-            request.headers,
+            request.headers(),
             timeout_s=float(settings.WEBHOOK_TIMEOUT_S),
+            deadline_s=float(settings.WEBHOOK_DELIVERY_DEADLINE_S),
             excerpt_bytes=EXCERPT_CHARS,
         )
     except outbound.Failed as exc:

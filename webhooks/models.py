@@ -121,6 +121,12 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["event", "id"], name="payouts_delivery_event"),
+            # The deliveries in flight, counted by every claim (webhooks.claims).
+            models.Index(
+                fields=["endpoint"],
+                name="webhooks_delivery_leased",
+                condition=models.Q(status="pending", locked_until__isnull=False),
+            ),
             # The redeliveries a platform asked for lately (webhooks.limits).
             models.Index(
                 fields=["endpoint", "created"],

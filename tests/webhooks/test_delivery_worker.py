@@ -1,6 +1,7 @@
-"""Webhooks through a real Celery worker (the ``webhooks`` queue) to a real receiver: a payout's
-events in sequence, a receiver that fails and then is down loses nothing, repeated tasks send
-nothing twice, and the docs' example receiver accepts what we send."""
+"""Webhooks through real Celery workers, laid out as ``make run`` lays them out (the ``webhooks``
+queue on a worker of its own), to a real receiver: a payout's events in sequence, a receiver that
+fails and then is down loses nothing, repeated tasks send nothing twice, and the docs' example
+receiver accepts what we send."""
 
 from __future__ import annotations
 
@@ -18,13 +19,12 @@ from payouts.payees.services import payee_update
 from tests.support.events import fanned_out
 from tests.support.payouts import Running, bank_method, earn, fund, pay, wait_for
 from tests.webhooks.webhook_receiver import FAIL, Receiver, receiving
-from tests.workers import celery_worker
+from tests.workers import stack_workers
 from webhooks import endpoints as webhooks
 from webhooks.models import Event, WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-QUEUES = "default,ledger,payouts,webhooks"
 # The worker retries fast: 0.2 s, then doubling up to 1 s.
 FAST = {"WEBHOOK_RETRY_BASE_S": "0.2", "WEBHOOK_RETRY_MAX_DELAY_S": "1"}
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "webhook_receiver.py"
@@ -72,7 +72,7 @@ def test_a_payouts_events_arrive_numbered_1_2_3(
     fund(platform, "1000.00")
     earn(platform, payee, "100.00")
     payout = pay(platform, payee, method, "40.00")
-    with celery_worker(QUEUES):
+    with stack_workers():
         wait_for(
             lambda: any(e["type"] == "payout.paid" for e in receiver.events("payout.")),
             what="payout.paid at the receiver",
@@ -121,7 +121,7 @@ def test_a_failing_then_unreachable_receiver_loses_nothing(platform, make_payee,
     def each_has(test: Callable[[WebhookDelivery], bool]) -> Callable[[], bool]:
         return lambda: all(test(d) for d in deliveries.all())
 
-    with celery_worker(QUEUES, env=FAST):
+    with stack_workers(env=FAST):
         wait_for(
             sweeping(each_has(lambda d: d.attempt_log.filter(status_code=500).count() >= 2)),
             what="two 500s per delivery",
@@ -168,7 +168,7 @@ def test_repeated_tasks_send_each_delivery_once(platform, make_payee, receiver) 
     for _ in range(2):
         current_app.send_task("webhooks.deliver", args=[ids])
         current_app.send_task("webhooks.sweep")
-    with celery_worker(QUEUES):
+    with stack_workers():
         wait_for(
             lambda: WebhookDelivery.objects.filter(status="succeeded").count() == 3,
             what="delivered",
@@ -204,7 +204,7 @@ def test_the_docs_example_receiver_accepts_and_deduplicates(platform, make_payee
         payee_update(platform=platform, payee_id=payee.id, legal_name="Ada King")
         event = Event.objects.get()
         webhooks.event_redeliver(platform=platform, event_id=event.id)
-        with celery_worker(QUEUES):
+        with stack_workers():
             wait_for(lambda: len(outcomes) == 2, what="two deliveries")
     finally:
         server.shutdown()

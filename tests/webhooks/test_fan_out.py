@@ -18,7 +18,7 @@ from tests.factories import PlatformFactory
 from tests.support.events import fanned_out
 from tests.support.payouts import wait_for
 from tests.webhooks.webhook_receiver import receiving
-from tests.workers import celery_worker
+from tests.workers import stack_workers
 from webhooks import endpoints as webhooks
 from webhooks.errors import EventNotFound, RedeliveryRateLimited, WebhookEndpointLimitReached
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -159,7 +159,7 @@ def test_a_lost_fan_out_message_is_swept_up(platform, make_payee) -> None:
         payee_update(platform=platform, payee_id=payee.id, legal_name="Ada King")
         celery_app.control.purge()  # the message sent at commit is lost
         assert WebhookDelivery.objects.count() == 0
-        with celery_worker("default,ledger,payouts,webhooks"):
+        with stack_workers():
             celery_app.send_task("webhooks.sweep")
             wait_for(lambda: len(receiver.received) == 1, what="the swept event delivered")
     event = Event.objects.get(object_type="payee", object_id=payee.id)

@@ -1,11 +1,12 @@
 """A real webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread that verifies each
 request's signature with ``webhooks.signing.verify`` against the secrets it holds, and records
 what it accepted. It can fail on purpose (500), answer slowly, or be stopped (port closed) and
-started again on the same port."""
+started again on the same port. ``Trickler`` is a receiver that never finishes its answer."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -121,6 +122,75 @@ def receiving() -> Iterator[Receiver]:
     """A started receiver, stopped on exit (the test modules' ``receiver`` fixtures)."""
     started = Receiver()
     started.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+class Trickler:
+    """A receiver that never finishes answering: it reads each request, then sends the start of
+    an answer one byte every ``every_s`` for as long as it runs. It counts the requests it got
+    and the connections still open (a sender that gave up closed its own)."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + b"x" * 4096
+
+    def __init__(self, every_s: float = 1.0) -> None:
+        self.every_s = every_s
+        self.requests = 0
+        self.open = 0
+        self.lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        is_counted = False
+        with conn:
+            conn.settimeout(5)
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                with self.lock:
+                    self.requests += 1
+                    self.open += 1
+                is_counted = True
+                for byte in self.ANSWER:
+                    if self._stopped.wait(self.every_s):
+                        break
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                pass  # the sender gave up and closed
+            finally:
+                if is_counted:
+                    with self.lock:
+                        self.open -= 1
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._server.close()
+
+
+@contextmanager
+def trickling(every_s: float = 1.0) -> Iterator[Trickler]:
+    started = Trickler(every_s)
     try:
         yield started
     finally:
